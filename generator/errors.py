@@ -1,0 +1,37 @@
+"""Errors the generator raises; each says what went wrong and what the user can do."""
+
+
+class GeneratorError(Exception):
+    """Base class for every error the generator raises on purpose."""
+
+    hint: str = ""
+
+    def diagnostics(self) -> str:
+        """The message plus what to do about it, for people reading a CLI or API error."""
+        message = str(self)
+        return f"{message}\n{self.hint}" if self.hint else message
+
+
+class InvalidPortrait(GeneratorError):
+    """The portrait file is not an image we can read (corrupt, truncated, too large, ...)."""
+
+    hint = "Use a PNG or JPEG photo, painting or drawing of one face, under 40 megapixels."
+
+
+class NoFaceFound(GeneratorError):
+    """The face landmarker found no face in the portrait."""
+
+    hint = (
+        "Use a portrait where one face is clearly visible, roughly frontal, "
+        "well lit and at least 96 pixels across."
+    )
+
+
+class MultipleFacesFound(GeneratorError):
+    """The portrait holds several faces and none was chosen."""
+
+    hint = "Crop the portrait to the one face that should speak."
+
+    def __init__(self, count: int) -> None:
+        super().__init__(f"found {count} faces in the portrait; expected exactly one")
+        self.count = count

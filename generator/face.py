@@ -1,0 +1,163 @@
+"""Face analysis: MediaPipe FaceLandmarker on a portrait → 478 3-D landmarks, blendshapes, pose.
+
+References:
+    Kartynnik et al., "Real-time Facial Surface Geometry from Monocular Video on Mobile GPUs",
+    2019 (the 468-point face mesh); Grishchenko et al., "Attention Mesh", 2020 (irises, 478).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import numpy as np
+
+from generator.errors import GeneratorError, MultipleFacesFound, NoFaceFound
+
+#: Landmarks per face: the 468-point mesh plus 5 points per iris.
+NUM_LANDMARKS = 478
+
+
+@dataclass(frozen=True)
+class FaceLandmarks:
+    """One face found in an image.
+
+    Attributes:
+        points: ``(478, 3)`` float32; x and y in pixels of the analysed image, z in the same
+            pixel scale as x (MediaPipe's relative depth, smaller is nearer the camera).
+        blendshapes: the 52 ARKit-style blendshape scores in ``[0, 1]`` by name.
+        transform: ``(4, 4)`` float32 facial transformation matrix (canonical face → camera).
+        image_size: ``(width, height)`` of the analysed image.
+    """
+
+    points: np.ndarray
+    blendshapes: Mapping[str, float]
+    transform: np.ndarray
+    image_size: tuple[int, int]
+
+    @property
+    def bbox(self) -> tuple[float, float, float, float]:
+        """``(x0, y0, x1, y1)`` of the landmarks, in pixels."""
+        x0, y0 = self.points[:, :2].min(axis=0)
+        x1, y1 = self.points[:, :2].max(axis=0)
+        return float(x0), float(y0), float(x1), float(y1)
+
+    @property
+    def width(self) -> float:
+        """Width of the face across its landmarks, in pixels."""
+        x0, _, x1, _ = self.bbox
+        return x1 - x0
+
+
+class FaceLandmarker:
+    """MediaPipe's FaceLandmarker in image mode, loaded once and reused across portraits.
+
+    Use it as a context manager (or call :meth:`close`): it holds a native graph.
+    """
+
+    def __init__(self, model_path: Path, *, max_faces: int = 4) -> None:
+        """Load the ``face_landmarker.task`` model.
+
+        Args:
+            model_path: path to the verified ``face_landmarker.task`` asset.
+            max_faces: the most faces reported by :meth:`detect`.
+
+        Raises:
+            GeneratorError: the model file cannot be loaded.
+        """
+        from mediapipe.tasks.python import BaseOptions, vision
+
+        options = vision.FaceLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(model_path)),
+            running_mode=vision.RunningMode.IMAGE,
+            num_faces=max_faces,
+            output_face_blendshapes=True,
+            output_facial_transformation_matrixes=True,
+        )
+        try:
+            with _native_stderr_silenced():
+                self._landmarker = vision.FaceLandmarker.create_from_options(options)
+        except (RuntimeError, ValueError) as exc:
+            raise GeneratorError(f"cannot load the face landmarker from {model_path}") from exc
+
+    def detect(self, image: np.ndarray) -> list[FaceLandmarks]:
+        """Find every face (up to ``max_faces``), largest first.
+
+        Args:
+            image: ``(H, W, 3)`` uint8 RGB.
+        """
+        import mediapipe as mp
+
+        height, width = image.shape[:2]
+        frame = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image))
+        with _native_stderr_silenced():
+            result = self._landmarker.detect(frame)
+        scale = np.array([width, height, width], dtype=np.float32)
+        faces = [
+            FaceLandmarks(
+                points=np.array([(p.x, p.y, p.z) for p in landmarks], dtype=np.float32) * scale,
+                blendshapes={c.category_name: float(c.score) for c in shapes},
+                transform=np.asarray(matrix, dtype=np.float32),
+                image_size=(width, height),
+            )
+            for landmarks, shapes, matrix in zip(
+                result.face_landmarks,
+                result.face_blendshapes,
+                result.facial_transformation_matrixes,
+                strict=True,
+            )
+        ]
+        return sorted(faces, key=lambda face: face.width, reverse=True)
+
+    def analyse(self, image: np.ndarray) -> FaceLandmarks:
+        """The one face of a portrait.
+
+        Args:
+            image: ``(H, W, 3)`` uint8 RGB.
+
+        Raises:
+            NoFaceFound: no face was found.
+            MultipleFacesFound: more than one face was found.
+        """
+        faces = self.detect(image)
+        if not faces:
+            height, width = image.shape[:2]
+            raise NoFaceFound(f"no face found in the {width}x{height} portrait")
+        if len(faces) > 1:
+            raise MultipleFacesFound(len(faces))
+        return faces[0]
+
+    def close(self) -> None:
+        """Release the native graph."""
+        self._landmarker.close()
+
+    def __enter__(self) -> FaceLandmarker:
+        return self
+
+    def __exit__(
+        self, *exc: tuple[type[BaseException], BaseException, TracebackType] | Any
+    ) -> None:
+        self.close()
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """Discard what native code writes to file descriptor 2 meanwhile.
+
+    MediaPipe's C++ graph logs INFO/WARNING lines through glog before glog is initialised,
+    so no flag or environment variable turns them off; failures still reach Python as
+    exceptions.
+    """
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
