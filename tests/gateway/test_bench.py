@@ -1,0 +1,46 @@
+"""The benchmark runner and its report (behaviour only: no timing thresholds here)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gateway.bench import run_benchmarks, write_report
+from gateway.bench.report import Row, Section, Timing, new_report
+from gateway.errors import GatewayError
+from gateway.settings import Settings
+
+
+def _section(name: str, ms: float) -> Section:
+    timing = Timing(median_s=ms / 1e3, runs=5)
+    baseline = ("baseline", Timing(median_s=ms / 2e3, runs=5))
+    return Section(
+        name, f"Section {name}", "what it measures", [Row.timed("thing", timing, baseline)]
+    )
+
+
+def test_report_keeps_sections_not_rerun(tmp_path: Path) -> None:
+    write_report(new_report([_section("a", 10), _section("b", 20)]), tmp_path)
+    markdown, data = write_report(new_report([_section("b", 40)]), tmp_path)
+    sections = json.loads(data.read_text())["sections"]
+    assert [s["name"] for s in sections] == ["a", "b"]
+    assert sections[1]["rows"][0]["median_ms"] == pytest.approx(40)
+    assert sections[1]["rows"][0]["ratio"] == pytest.approx(2.0)
+    text = markdown.read_text()
+    assert "## Section a" in text and "| thing | 40.0 ms | 25.0 | 5 | 2.00× baseline |" in text
+    assert "cores" in text  # the machine is named
+
+
+def test_face_section_measures_against_its_baseline(settings: Settings) -> None:
+    report = run_benchmarks(settings, ["face"])
+    rows = {row.name: row for row in report.sections[0].rows}
+    assert rows["FaceLandmarker.analyse"].baseline == "YuNet detection"
+    assert rows["FaceLandmarker.analyse"].ratio is not None
+    assert all(row.median_ms > 0 and row.runs == 30 for row in rows.values())
+
+
+def test_unknown_section_is_refused(settings: Settings) -> None:
+    with pytest.raises(GatewayError, match="unknown benchmark section"):
+        run_benchmarks(settings, ["warp-speed"])
