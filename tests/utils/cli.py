@@ -11,9 +11,11 @@ from pathlib import Path
 TALKGATE = str(Path(sys.executable).parent / "talkgate")
 
 
-def run_talkgate(*args: str, home: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_talkgate(
+    *args: str, home: Path, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """Run ``talkgate ARGS`` with ``TALKGATE_HOME=home``; never raises on a non-zero exit."""
-    env = {**os.environ, "TALKGATE_HOME": str(home)}
+    env = {**os.environ, **(env or {}), "TALKGATE_HOME": str(home)}
     return subprocess.run(
         [TALKGATE, *args], env=env, capture_output=True, text=True, check=False, timeout=timeout
     )
