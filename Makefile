@@ -5,12 +5,14 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test lint bench setup system assets clean
+.PHONY: demo test lint bench setup assets clean
 
 demo: setup
+	@scripts/bootstrap.sh system demo
 	$(BIN)/talkgate demo
 
 test: setup lint
+	@scripts/bootstrap.sh system test
 	$(BIN)/pytest
 
 lint: $(INSTALLED)
@@ -20,13 +22,10 @@ lint: $(INSTALLED)
 bench: setup
 	$(BIN)/talkgate bench
 
-setup: $(INSTALLED) system assets
+setup: $(INSTALLED) assets
 
 $(INSTALLED): pyproject.toml constraints.txt scripts/bootstrap.sh
 	scripts/bootstrap.sh venv $(VENV)
-
-system:
-	@scripts/bootstrap.sh system
 
 assets: $(INSTALLED)
 	@$(BIN)/talkgate assets --quiet

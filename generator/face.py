@@ -12,8 +12,6 @@ import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
-from typing import Any
 
 import numpy as np
 
@@ -139,9 +137,7 @@ class FaceLandmarker:
     def __enter__(self) -> FaceLandmarker:
         return self
 
-    def __exit__(
-        self, *exc: tuple[type[BaseException], BaseException, TracebackType] | Any
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
 

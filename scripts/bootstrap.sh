@@ -2,7 +2,8 @@
 # Set-up steps behind `make demo`, `make test` and `make bench`.
 #
 #   scripts/bootstrap.sh venv DIR   create the virtual environment (torch first, then the project)
-#   scripts/bootstrap.sh system     make sure the Debian packages talkgate needs are present
+#   scripts/bootstrap.sh system demo|test
+#                                   make sure the Debian packages that target needs are present
 #
 # Each step is safe to repeat; the Makefile runs `venv` only when pyproject.toml or
 # constraints.txt changed, and `system` is a few `command -v` checks when nothing is missing.
@@ -10,24 +11,23 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TORCH_VERSION=2.13.0
-# Debian packages: espeak-ng (speech synthesis), the PostgreSQL and Redis servers the tests start.
-DEBIAN_PACKAGES=(espeak-ng postgresql redis-server)
-
 say() { printf 'talkgate setup: %s\n' "$*" >&2; }
 
 have_postgres_server() {
     compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || command -v initdb >/dev/null
 }
 
+# The demo needs espeak-ng (speech synthesis); the tests also start PostgreSQL and Redis servers.
 missing_debian_packages() {
     command -v espeak-ng >/dev/null || echo espeak-ng
+    [ "$1" = test ] || return 0
     have_postgres_server || echo postgresql
     command -v redis-server >/dev/null || echo redis-server
 }
 
 system() {
-    local missing
-    missing=$(missing_debian_packages | tr '\n' ' ')
+    local target=$1 missing
+    missing=$(missing_debian_packages "$target" | tr '\n' ' ')
     [ -z "${missing// /}" ] && return 0
     if [ "$(id -u)" -ne 0 ]; then
         say "missing Debian packages: ${missing}"
@@ -36,11 +36,11 @@ system() {
     fi
     say "installing Debian packages: ${missing}"
     apt-get update -qq
-    # Package scripts must not try to start services in a container without an init system.
-    DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq --no-install-recommends \
+    # The tests start their own throwaway servers; the system services are not needed.
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
         ${missing} >/dev/null
     local still
-    still=$(missing_debian_packages | tr '\n' ' ')
+    still=$(missing_debian_packages "$target" | tr '\n' ' ')
     if [ -n "${still// /}" ]; then
         say "apt-get finished but these are still missing: ${still}"
         exit 1
@@ -77,6 +77,6 @@ one_opencv() {
 
 case "${1:-}" in
     venv) venv "${2:-.venv}" ;;
-    system) system ;;
-    *) echo "usage: $0 venv DIR | system" >&2; exit 2 ;;
+    system) system "${2:-test}" ;;
+    *) echo "usage: $0 venv DIR | system demo|test" >&2; exit 2 ;;
 esac

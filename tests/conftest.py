@@ -14,6 +14,8 @@ from gateway import assets
 from gateway.settings import Settings
 from tests.utils import servers
 
+pytest_plugins = ["pytester"]
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Skip ``gpu`` tests cleanly on machines without CUDA."""
