@@ -16,7 +16,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import psycopg
@@ -57,26 +57,21 @@ def postgres_server() -> Iterator[str]:
         account = pwd.getpwnam("postgres")
         os.chown(root, account.pw_uid, account.pw_gid)
     port = free_port()
-    log = root / "server.log"
     try:
         subprocess.run(
             [bindir / "initdb", "-D", root / "data", "-U", "talkgate", "--auth=trust",
              "--encoding=UTF8", "--no-sync"],
             user=user, check=True, capture_output=True,
         )  # fmt: skip
-        with log.open("wb") as log_stream:
-            server = subprocess.Popen(
-                [bindir / "postgres", "-D", root / "data", "-p", str(port), "-h", "127.0.0.1",
-                 "-k", str(root), "-c", "fsync=off", "-c", "full_page_writes=off"],
-                user=user, stdout=log_stream, stderr=subprocess.STDOUT,
-            )  # fmt: skip
         url = f"postgresql://talkgate@127.0.0.1:{port}/postgres"
-        try:
-            _wait_until(lambda: psycopg.connect(url, connect_timeout=2).close(), server, log)
+        with _running(
+            [bindir / "postgres", "-D", root / "data", "-p", str(port), "-h", "127.0.0.1",
+             "-k", str(root), "-c", "fsync=off", "-c", "full_page_writes=off"],
+            ready=lambda: psycopg.connect(url, connect_timeout=2).close(),
+            log=root / "server.log",
+            user=user,
+        ):  # fmt: skip
             yield url
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
@@ -89,23 +84,36 @@ def redis_server() -> Iterator[str]:
         raise ServerUnavailable("no redis-server: install the Debian package `redis-server`")
     root = Path(tempfile.mkdtemp(prefix="talkgate-redis-"))
     port = free_port()
-    log = root / "server.log"
     try:
-        with log.open("wb") as log_stream:
-            server = subprocess.Popen(
-                [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(root),
-                 "--save", "", "--appendonly", "no"],
-                stdout=log_stream, stderr=subprocess.STDOUT,
-            )  # fmt: skip
         url = f"redis://127.0.0.1:{port}/0"
-        try:
-            _wait_until(lambda: redis.Redis.from_url(url).ping(), server, log)
+        with _running(
+            [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(root),
+             "--save", "", "--appendonly", "no"],
+            ready=lambda: redis.Redis.from_url(url).ping(),
+            log=root / "server.log",
+        ):  # fmt: skip
             yield url
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _running(
+    command: Sequence[str | Path],
+    *,
+    ready: Callable[[], object],
+    log: Path,
+    user: str | None = None,
+) -> Iterator[None]:
+    """Run a server process until the block ends, once ``ready`` stops raising."""
+    with log.open("wb") as log_stream:
+        server = subprocess.Popen(command, user=user, stdout=log_stream, stderr=subprocess.STDOUT)
+    try:
+        _wait_until(ready, server, log)
+        yield
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def _wait_until(
