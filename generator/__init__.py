@@ -13,15 +13,21 @@ It imports nothing else of talkgate's; model files are passed in as paths.
 from generator.errors import (
     GeneratorError,
     InvalidPortrait,
+    MediaError,
     MultipleFacesFound,
     NoFaceFound,
 )
 from generator.face import FaceLandmarker, FaceLandmarks
+from generator.io import AudioTrack, ClipInfo, ClipWriter, probe, read_audio
 from generator.overlay import draw_landmarks
 from generator.portrait import MAX_PORTRAIT_PIXELS, load_portrait
 
 __all__ = [
     "MAX_PORTRAIT_PIXELS",
+    "AudioTrack",
+    "ClipInfo",
+    "ClipWriter",
+    "MediaError",
     "FaceLandmarker",
     "FaceLandmarks",
     "GeneratorError",
@@ -30,4 +36,6 @@ __all__ = [
     "NoFaceFound",
     "draw_landmarks",
     "load_portrait",
+    "probe",
+    "read_audio",
 ]

@@ -35,3 +35,9 @@ class MultipleFacesFound(GeneratorError):
     def __init__(self, count: int) -> None:
         super().__init__(f"found {count} faces in the portrait; expected exactly one")
         self.count = count
+
+
+class MediaError(GeneratorError):
+    """An audio or video file cannot be read or written as asked."""
+
+    hint = "Use a common audio file (WAV, MP3, M4A) or an MP4 video; check the file is complete."
