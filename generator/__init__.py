@@ -11,13 +11,15 @@ It imports nothing else of talkgate's; model files are passed in as paths.
 """
 
 from generator.errors import (
+    ExtremePose,
+    FaceTooSmall,
     GeneratorError,
     InvalidPortrait,
     MediaError,
     MultipleFacesFound,
     NoFaceFound,
 )
-from generator.face import FaceLandmarker, FaceLandmarks
+from generator.face import FaceLandmarker, FaceLandmarks, HeadPose, require_animatable
 from generator.io import AudioTrack, ClipInfo, ClipWriter, probe, read_audio
 from generator.overlay import draw_landmarks
 from generator.portrait import MAX_PORTRAIT_PIXELS, load_portrait
@@ -27,15 +29,19 @@ __all__ = [
     "AudioTrack",
     "ClipInfo",
     "ClipWriter",
+    "ExtremePose",
     "MediaError",
     "FaceLandmarker",
     "FaceLandmarks",
+    "FaceTooSmall",
     "GeneratorError",
+    "HeadPose",
     "InvalidPortrait",
     "MultipleFacesFound",
     "NoFaceFound",
     "draw_landmarks",
     "load_portrait",
     "probe",
+    "require_animatable",
     "read_audio",
 ]

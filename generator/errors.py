@@ -27,6 +27,18 @@ class NoFaceFound(GeneratorError):
     )
 
 
+class FaceTooSmall(GeneratorError):
+    """The face is too small in the portrait to animate with detail."""
+
+    hint = "Use a larger or closer portrait: the face should be at least 96 pixels across."
+
+
+class ExtremePose(GeneratorError):
+    """The head is turned too far from the camera to animate convincingly."""
+
+    hint = "Use a portrait where the face looks roughly at the camera (turned less than 35°)."
+
+
 class MultipleFacesFound(GeneratorError):
     """The portrait holds several faces and none was chosen."""
 

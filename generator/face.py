@@ -15,10 +15,42 @@ from pathlib import Path
 
 import numpy as np
 
-from generator.errors import GeneratorError, MultipleFacesFound, NoFaceFound
+from generator.errors import (
+    ExtremePose,
+    FaceTooSmall,
+    GeneratorError,
+    MultipleFacesFound,
+    NoFaceFound,
+)
 
 #: Landmarks per face: the 468-point mesh plus 5 points per iris.
 NUM_LANDMARKS = 478
+#: Smallest usable face: the larger side of its landmark box, in pixels.
+MIN_FACE_PX = 96.0
+#: Largest usable head turn (|yaw|), in degrees.
+MAX_YAW_DEG = 35.0
+
+
+@dataclass(frozen=True)
+class HeadPose:
+    """Head rotation in degrees, from the facial transformation matrix.
+
+    ``R = Rz(roll) · Ry(yaw) · Rx(pitch)`` in MediaPipe's canonical face axes.
+    """
+
+    yaw: float
+    pitch: float
+    roll: float
+
+    @classmethod
+    def from_matrix(cls, transform: np.ndarray) -> HeadPose:
+        """Decompose the rotation part of a ``(4, 4)`` (or ``(3, 3)``) transform."""
+        r = np.asarray(transform, dtype=np.float64)[:3, :3]
+        r = r / np.linalg.norm(r, axis=0, keepdims=True)  # drop any scale
+        yaw = np.arcsin(np.clip(-r[2, 0], -1.0, 1.0))
+        pitch = np.arctan2(r[2, 1], r[2, 2])
+        roll = np.arctan2(r[1, 0], r[0, 0])
+        return cls(*(float(np.degrees(angle)) for angle in (yaw, pitch, roll)))
 
 
 @dataclass(frozen=True)
@@ -50,6 +82,36 @@ class FaceLandmarks:
         """Width of the face across its landmarks, in pixels."""
         x0, _, x1, _ = self.bbox
         return x1 - x0
+
+    @property
+    def size(self) -> float:
+        """The larger side of the landmark box, in pixels: how big the face is."""
+        x0, y0, x1, y1 = self.bbox
+        return max(x1 - x0, y1 - y0)
+
+    @property
+    def head_pose(self) -> HeadPose:
+        """Yaw, pitch and roll of the head, in degrees."""
+        return HeadPose.from_matrix(self.transform)
+
+
+def require_animatable(
+    face: FaceLandmarks, *, min_face_px: float = MIN_FACE_PX, max_yaw_deg: float = MAX_YAW_DEG
+) -> FaceLandmarks:
+    """Refuse faces too small or too turned away to animate; returns the face otherwise.
+
+    Raises:
+        FaceTooSmall: the face is smaller than ``min_face_px`` across.
+        ExtremePose: the head is turned more than ``max_yaw_deg``.
+    """
+    if face.size < min_face_px:
+        raise FaceTooSmall(
+            f"the face is {face.size:.0f} px across; at least {min_face_px:.0f} needed"
+        )
+    yaw = face.head_pose.yaw
+    if abs(yaw) > max_yaw_deg:
+        raise ExtremePose(f"the head is turned {abs(yaw):.0f}°; at most {max_yaw_deg:.0f}° works")
+    return face
 
 
 class FaceLandmarker:
@@ -113,7 +175,7 @@ class FaceLandmarker:
         return sorted(faces, key=lambda face: face.width, reverse=True)
 
     def analyse(self, image: np.ndarray) -> FaceLandmarks:
-        """The one face of a portrait.
+        """The one face of a portrait, checked to be animatable.
 
         Args:
             image: ``(H, W, 3)`` uint8 RGB.
@@ -121,6 +183,8 @@ class FaceLandmarker:
         Raises:
             NoFaceFound: no face was found.
             MultipleFacesFound: more than one face was found.
+            FaceTooSmall: see :func:`require_animatable`.
+            ExtremePose: see :func:`require_animatable`.
         """
         faces = self.detect(image)
         if not faces:
@@ -128,7 +192,7 @@ class FaceLandmarker:
             raise NoFaceFound(f"no face found in the {width}x{height} portrait")
         if len(faces) > 1:
             raise MultipleFacesFound(len(faces))
-        return faces[0]
+        return require_animatable(faces[0])
 
     def close(self) -> None:
         """Release the native graph."""

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
 from generator import (
+    ExtremePose,
     FaceLandmarker,
+    FaceTooSmall,
+    HeadPose,
     MultipleFacesFound,
     NoFaceFound,
     draw_landmarks,
+    require_animatable,
 )
 from tests.utils.media import noise_image
 
@@ -60,3 +66,34 @@ def test_overlay_draws_on_the_face_only(landmarker: FaceLandmarker, astronaut: n
     inside = changed[y0 - 3 : y1 + 3, x0 - 3 : x1 + 3]
     assert inside.mean() > 0.2
     assert changed.sum() == inside.sum()  # nothing drawn outside the face
+
+
+def test_a_small_face_is_refused_with_its_size(
+    landmarker: FaceLandmarker, astronaut: np.ndarray
+) -> None:
+    small = np.ascontiguousarray(cv2.resize(astronaut, (256, 256), interpolation=cv2.INTER_AREA))
+    with pytest.raises(FaceTooSmall, match=r"the face is \d+ px across; at least 96 needed"):
+        landmarker.analyse(small)
+
+
+def _rotation(yaw: float, pitch: float, roll: float) -> np.ndarray:
+    y, p, r = np.radians([yaw, pitch, roll])
+    rx = np.array([[1, 0, 0], [0, np.cos(p), -np.sin(p)], [0, np.sin(p), np.cos(p)]])
+    ry = np.array([[np.cos(y), 0, np.sin(y)], [0, 1, 0], [-np.sin(y), 0, np.cos(y)]])
+    rz = np.array([[np.cos(r), -np.sin(r), 0], [np.sin(r), np.cos(r), 0], [0, 0, 1]])
+    transform = np.eye(4)
+    transform[:3, :3] = 1.7 * (rz @ ry @ rx)  # MediaPipe's matrix carries a scale
+    return transform
+
+
+def test_head_pose_recovers_known_angles() -> None:
+    pose = HeadPose.from_matrix(_rotation(yaw=25, pitch=-10, roll=5))
+    assert (pose.yaw, pose.pitch, pose.roll) == pytest.approx((25, -10, 5), abs=1e-6)
+
+
+def test_a_turned_head_is_refused(landmarker: FaceLandmarker, astronaut: np.ndarray) -> None:
+    face = landmarker.analyse(astronaut)
+    assert abs(face.head_pose.yaw) < 10  # she faces the camera
+    turned = dataclasses.replace(face, transform=_rotation(yaw=-40, pitch=0, roll=0))
+    with pytest.raises(ExtremePose, match="turned 40°; at most 35° works"):
+        require_animatable(turned)
