@@ -151,7 +151,8 @@ def demo_command() -> None:
     shapes = ", ".join(f"{name} {score:.2f}" for name, score in result.top_blendshapes)
     console.print(
         f"face analysis: {result.landmark_count} landmarks, "
-        f"face {result.face_width_px:.0f} px wide; strongest blendshapes: {shapes}"
+        f"face {result.face_size_px:.0f} px across, turned {result.head_yaw_deg:+.0f}°; "
+        f"strongest blendshapes: {shapes}"
     )
     console.print(f"landmark overlay: {result.overlay_path}")
 

@@ -24,7 +24,8 @@ class DemoResult:
 
     overlay_path: Path
     landmark_count: int
-    face_width_px: float
+    face_size_px: float
+    head_yaw_deg: float
     top_blendshapes: tuple[tuple[str, float], ...]
 
 
@@ -54,4 +55,4 @@ def run_demo(settings: Settings) -> DemoResult:
         key=lambda item: item[1],
         reverse=True,
     )[:3]
-    return DemoResult(overlay_path, len(face.points), face.width, tuple(top))
+    return DemoResult(overlay_path, len(face.points), face.size, face.head_pose.yaw, tuple(top))
