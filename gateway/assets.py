@@ -155,8 +155,8 @@ def asset_path(assets_dir: Path, name: str, file: str | None = None) -> Path:
     wanted = [f for f in asset.files if file is None or f.name == file][:1]
     if not wanted:
         raise AssetError(f"asset {name!r} has no file {file!r}")
-    for status_file in asset.files:
-        problem = _file_problem(assets_dir / asset.name / status_file.name, status_file.sha256)
+    for asset_file in asset.files:
+        problem = _file_problem(assets_dir / asset.name / asset_file.name, asset_file.sha256)
         if problem:
             raise AssetError(f"model asset {name!r} is {problem}")
     return assets_dir / asset.name / wanted[0].name
