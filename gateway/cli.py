@@ -48,7 +48,7 @@ def _root(
         ),
     ] = False,
 ) -> None:
-    """Provenance-gated talking-face generation. Settings: TALKGATE_* variables."""
+    """Options that apply before any command (the app's help text is set on ``app``)."""
 
 
 @app.command("assets")

