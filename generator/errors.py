@@ -42,7 +42,7 @@ class ExtremePose(GeneratorError):
 class MultipleFacesFound(GeneratorError):
     """The portrait holds several faces and none was chosen."""
 
-    hint = "Crop the portrait to the one face that should speak."
+    hint = "Crop the portrait to the one face that should speak, or choose a face by number."
 
     def __init__(self, count: int) -> None:
         super().__init__(f"found {count} faces in the portrait; expected exactly one")

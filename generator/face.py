@@ -52,6 +52,22 @@ class HeadPose:
         roll = np.arctan2(r[1, 0], r[0, 0])
         return cls(*(float(np.degrees(angle)) for angle in (yaw, pitch, roll)))
 
+    def matrix(self) -> np.ndarray:
+        """The ``(3, 3)`` rotation in MediaPipe's axes; :meth:`from_matrix` inverts it."""
+        return rotation_matrices(
+            np.array([self.yaw]), np.array([self.pitch]), np.array([self.roll])
+        )[0]
+
+
+def rotation_matrices(yaw: np.ndarray, pitch: np.ndarray, roll: np.ndarray) -> np.ndarray:
+    """``Rz(roll) · Ry(yaw) · Rx(pitch)`` for arrays of angles in degrees → ``(N, 3, 3)``."""
+    y, p, r = (np.radians(np.asarray(a, np.float64)) for a in (yaw, pitch, roll))
+    one, nil = np.ones_like(y), np.zeros_like(y)
+    rx = np.stack([one, nil, nil, nil, np.cos(p), -np.sin(p), nil, np.sin(p), np.cos(p)], -1)
+    ry = np.stack([np.cos(y), nil, np.sin(y), nil, one, nil, -np.sin(y), nil, np.cos(y)], -1)
+    rz = np.stack([np.cos(r), -np.sin(r), nil, np.sin(r), np.cos(r), nil, nil, nil, one], -1)
+    return rz.reshape(-1, 3, 3) @ ry.reshape(-1, 3, 3) @ rx.reshape(-1, 3, 3)
+
 
 @dataclass(frozen=True)
 class FaceLandmarks:
@@ -174,15 +190,17 @@ class FaceLandmarker:
         ]
         return sorted(faces, key=lambda face: face.width, reverse=True)
 
-    def analyse(self, image: np.ndarray) -> FaceLandmarks:
-        """The one face of a portrait, checked to be animatable.
+    def analyse(self, image: np.ndarray, *, choose: int | None = None) -> FaceLandmarks:
+        """The one face of a portrait (or the chosen one), checked to be animatable.
 
         Args:
             image: ``(H, W, 3)`` uint8 RGB.
+            choose: which face to take when there are several, counting from 0 by size,
+                largest first; ``None`` requires exactly one face.
 
         Raises:
-            NoFaceFound: no face was found.
-            MultipleFacesFound: more than one face was found.
+            NoFaceFound: no face was found, or fewer than ``choose + 1``.
+            MultipleFacesFound: more than one face was found and none was chosen.
             FaceTooSmall: see :func:`require_animatable`.
             ExtremePose: see :func:`require_animatable`.
         """
@@ -190,9 +208,13 @@ class FaceLandmarker:
         if not faces:
             height, width = image.shape[:2]
             raise NoFaceFound(f"no face found in the {width}x{height} portrait")
-        if len(faces) > 1:
-            raise MultipleFacesFound(len(faces))
-        return require_animatable(faces[0])
+        if choose is None:
+            if len(faces) > 1:
+                raise MultipleFacesFound(len(faces))
+            choose = 0
+        if not 0 <= choose < len(faces):
+            raise NoFaceFound(f"face {choose} was chosen but the portrait has {len(faces)}")
+        return require_animatable(faces[choose])
 
     def close(self) -> None:
         """Release the native graph."""

@@ -1,0 +1,342 @@
+"""The renderer: a prepared portrait plus motion vectors → frames, batched in torch.
+
+Per batch of frames:
+
+1. Vertex motion: expression (one matrix product with the basis), gaze, then the head's
+   rotation, scale and translation about a pivot behind the face, using landmark depth.
+2. A forward displacement field on a half-resolution grid: the expression field gathered from
+   the mesh (barycentric), plus the rigid head motion weighted by each pixel's rigid weight.
+3. Backward warp by fixed-point inversion of the forward field (``p ← x − F(p)``, a few
+   ``grid_sample`` steps), upsampled, then one ``grid_sample`` of the portrait.
+4. Compositing what a warp cannot make: the mouth interior (cavity, teeth, tongue) where the
+   lips part, the irises moved for gaze within the eye openings, lash shadow on closing lids.
+
+At zero motion every field is exactly zero, so the portrait comes back unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from generator import anatomy
+from generator.face import rotation_matrices
+from generator.face_model import FaceModel
+from generator.motion import EXPRESSION_MODES, MotionSequence
+from generator.render.curves import CurveFrame, soft_between
+from generator.render.rig import Rig, build_rig
+
+#: Newton steps inverting the forward field; 2 reach 0.13 px at worst over the sweep
+#: extremes (each costs one half-resolution ``grid_sample``).
+INVERSION_STEPS = 2
+_JAW = EXPRESSION_MODES.index("jaw_open")
+_BLINK = (EXPRESSION_MODES.index("blink_right"), EXPRESSION_MODES.index("blink_left"))
+_EYES = (
+    (anatomy.RIGHT_EYE_UPPER, anatomy.RIGHT_EYE_LOWER),
+    (anatomy.LEFT_EYE_UPPER, anatomy.LEFT_EYE_LOWER),
+)
+_IRIS_POINTS = list(range(anatomy.MESH_POINTS, anatomy.MESH_POINTS + 10))
+_FLIP = np.diag([1.0, -1.0, -1.0])
+
+
+@dataclass(frozen=True)
+class _VertexMotion:
+    """Where the mesh goes in a batch of frames (all tensors on the renderer's device)."""
+
+    expression: torch.Tensor  # (B, V, 3) expression displacement, source pixels
+    linear: torch.Tensor  # (B, 3, 3) rotation × scale, image axes
+    shift: torch.Tensor  # (B, 3) translation, pixels
+    gaze: torch.Tensor  # (B, 3) iris displacement, source pixels
+    coefficients: torch.Tensor  # (B, K)
+
+
+class Renderer:
+    """Animates one portrait. Build once per portrait; render any number of frames.
+
+    Example::
+
+        renderer = Renderer(model, device="cpu")
+        for frame in renderer.frames(MotionSequence.load("motion.npz")):
+            ...  # (size, size, 3) uint8 RGB
+    """
+
+    def __init__(self, model: FaceModel, *, device: str = "cpu", batch_size: int = 16) -> None:
+        """Prepare ``model`` for rendering on ``device`` (``"cpu"``, ``"cuda"``, ...)."""
+        self.model = model
+        self.rig: Rig = build_rig(model)
+        self.device = torch.device(device)
+        self.batch_size = batch_size
+        rig, dev = self.rig, self.device
+
+        def tensor(array: np.ndarray, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+            return torch.as_tensor(np.ascontiguousarray(array), dtype=dtype, device=dev)
+
+        # Colour values are kept as 255·value (+0.5 on the base, so uint8 truncation rounds).
+        self._base = tensor(rig.base * 255.0 + 0.5).permute(2, 0, 1)[None]
+        self._iris = tensor(rig.iris_layer * 255.0).permute(2, 0, 1)[None]
+        self._vertices = tensor(rig.vertices)
+        self._basis = tensor(rig.basis).reshape(len(EXPRESSION_MODES), -1)
+        self._pivot = tensor(rig.pivot)
+        self._rest = tensor(rig.rest)
+        self._rest_centred = self._rest - self._pivot[:, None]
+        self._rigid_weight = tensor(rig.rigid_weight)
+        self._roi = tensor(rig.roi, torch.long)
+        self._roi_corners = tensor(rig.roi_corners, torch.long)
+        self._roi_weights = tensor(rig.roi_weights)
+        self._roi_rigid = self._rigid_weight[self._roi]
+        self._frame_rotation = tensor(rig.frame.rotation)
+        size = rig.size
+        self._pixels = torch.stack(
+            torch.meshgrid(
+                torch.arange(size, device=dev, dtype=torch.float32),
+                torch.arange(size, device=dev, dtype=torch.float32),
+                indexing="xy",
+            ),
+            dim=-1,
+        )  # (size, size, 2) pixel centres (x, y)
+        self._colours = {
+            name: tensor(getattr(rig.colours, name) * 255.0 + 0.5)[None, :, None, None]
+            for name in ("teeth", "cavity", "tongue")
+        }
+
+    # -- geometry ---------------------------------------------------------------------------
+
+    def _vertex_motion(self, values: np.ndarray) -> _VertexMotion:
+        motion = MotionSequence(values).clamped()
+        k = len(EXPRESSION_MODES)
+        gaze_yaw, gaze_pitch = np.radians(motion[:, k]), np.radians(motion[:, k + 1])
+        rotation = (
+            _FLIP @ rotation_matrices(motion[:, k + 2], motion[:, k + 3], motion[:, k + 4]) @ _FLIP
+        )
+        linear = rotation * motion[:, k + 7, None, None]
+        shift = np.zeros((len(motion), 3))
+        shift[:, :2] = motion[:, k + 5 : k + 7] * self.rig.size
+        gaze_face = np.stack(
+            [np.sin(gaze_yaw), -np.sin(gaze_pitch), np.zeros_like(gaze_yaw)], axis=1
+        )
+        gaze = self.rig.eyeball_radius * gaze_face @ self.rig.frame.rotation.T
+        coefficients = torch.as_tensor(motion[:, :k], device=self.device)
+        expression = (coefficients @ self._basis).reshape(len(motion), -1, 3)
+        as_tensor = lambda a: torch.as_tensor(a, dtype=torch.float32, device=self.device)  # noqa: E731
+        return _VertexMotion(
+            expression, as_tensor(linear), as_tensor(shift), as_tensor(gaze), coefficients
+        )
+
+    def _place(self, motion: _VertexMotion, points: torch.Tensor) -> torch.Tensor:
+        """Source-space points ``(B, N, 3)`` → frame pixels after the head's rigid motion."""
+        return (
+            (points - self._pivot) @ motion.linear.transpose(1, 2)
+            + self._pivot
+            + motion.shift[:, None]
+        )
+
+    def _mesh(self, motion: _VertexMotion) -> torch.Tensor:
+        """Every vertex's place in each frame ``(B, V, 3)``, irises moved by gaze."""
+        moved = self._vertices + motion.expression
+        moved[:, _IRIS_POINTS] += motion.gaze[:, None]
+        return self._place(motion, moved)
+
+    def landmarks(self, values: np.ndarray) -> np.ndarray:
+        """Where each of the 478 landmarks lands for motion vectors ``(B, 24)`` → ``(B, 478, 3)``.
+
+        These are the landmarks a faithful render shows; the closed-loop bench compares them
+        with what the landmarker finds on the rendered frames.
+        """
+        with torch.inference_mode():
+            mesh = self._mesh(self._vertex_motion(values))
+        return mesh[:, : len(self.model.face.points)].cpu().numpy()
+
+    # -- fields -----------------------------------------------------------------------------
+
+    def _backward_map(self, motion: _VertexMotion) -> torch.Tensor:
+        """Where every frame pixel comes from, as a ``grid_sample`` grid ``(B, S, S, 2)``."""
+        batch, grid, size = len(motion.linear), self.rig.grid, self.rig.size
+        eye = torch.eye(3, device=self.device)
+        rigid = (motion.linear - eye)[:, :2] @ self._rest_centred + motion.shift[:, :2, None]
+        field = rigid * self._rigid_weight
+        expression = (
+            motion.expression[:, self._roi_corners] * self._roi_weights[None, :, :, None]
+        ).sum(2)  # (B, P, 3)
+        turned = expression @ motion.linear.transpose(1, 2)
+        w = self._roi_rigid[None, :, None]
+        field[:, :, self._roi] += (w * turned[..., :2] + (1 - w) * expression[..., :2]).transpose(
+            1, 2
+        )
+        field = field.reshape(batch, 2, grid, grid)
+
+        rest = self._rest[:2].reshape(1, 2, grid, grid)
+        # Normalising commutes with bilinear upsampling, so it is done on the small grid.
+        source = _normalise(_invert(field, rest), size, 1.0)
+        return F.interpolate(
+            source, size=(size, size), mode="bilinear", align_corners=False
+        ).permute(0, 2, 3, 1)
+
+    # -- frames -----------------------------------------------------------------------------
+
+    def render(self, values: np.ndarray) -> torch.Tensor:
+        """Render motion vectors ``(B, 24)`` → ``(B, size, size, 3)`` uint8 RGB (on device)."""
+        with torch.inference_mode():
+            motion = self._vertex_motion(values)
+            mesh = self._mesh(motion)
+            grid = self._backward_map(motion)
+            frames = F.grid_sample(
+                self._base.expand(len(grid), -1, -1, -1),
+                grid,
+                align_corners=False,
+                padding_mode="border",
+            )
+            self._composite_eyes(frames, motion, mesh, grid)
+            self._composite_mouth(frames, motion, mesh)
+            # Textures hold 255·value + 0.5, so truncating to uint8 rounds.
+            return frames.clamp_(0, 255).to(torch.uint8).permute(0, 2, 3, 1)
+
+    def frames(self, motion: MotionSequence) -> Iterator[np.ndarray]:
+        """Render a whole sequence in batches, yielding ``(size, size, 3)`` uint8 frames."""
+        for start in range(0, len(motion), self.batch_size):
+            batch = self.render(motion.values[start : start + self.batch_size]).cpu().numpy()
+            yield from batch
+
+    # -- compositing ------------------------------------------------------------------------
+
+    def _box(self, points: torch.Tensor, margin: float) -> tuple[int, int, int, int]:
+        """Integer box ``(x0, y0, x1, y1)`` around points ``(B, N, 2+)``, clipped to the frame."""
+        low = points[..., :2].amin(dim=(0, 1)) - margin
+        high = points[..., :2].amax(dim=(0, 1)) + margin
+        size = self.rig.size
+        x0, y0 = (int(max(0, min(size - 1, v))) for v in low.tolist())
+        x1, y1 = (int(max(x0 + 1, min(size, v + 1))) for v in high.tolist())
+        return x0, y0, x1, y1
+
+    def _composite_eyes(
+        self,
+        frames: torch.Tensor,
+        motion: _VertexMotion,
+        mesh: torch.Tensor,
+        grid: torch.Tensor,
+    ) -> None:
+        """Irises moved by gaze, clipped to each eye's opening; lash shadow on closing lids."""
+        size = self.rig.size
+        for (upper_ids, lower_ids), blink_mode in zip(_EYES, _BLINK, strict=True):
+            upper, lower = mesh[:, list(upper_ids), :2], mesh[:, list(lower_ids), :2]
+            x0, y0, x1, y1 = self._box(torch.cat([upper, lower], 1), 4.0)
+            xy = self._pixels[y0:y1, x0:x1]
+            eye = CurveFrame.between(upper[:, 0], upper[:, -1], xy)
+            top, bottom = eye.height(upper), eye.height(lower)
+            opening = soft_between(eye, top - 1.0, bottom + 1.0)
+            at = grid[:, y0:y1, x0:x1] - motion.gaze[:, None, None, :2] * (2.0 / size)
+            iris = F.grid_sample(
+                self._iris.expand(len(at), -1, -1, -1),
+                at,
+                align_corners=False,
+                padding_mode="zeros",
+            )
+            region = frames[:, :, y0:y1, x0:x1]
+            region += opening[:, None] * iris
+            blink = motion.coefficients[:, blink_mode, None, None]
+            lash = (
+                0.55
+                * blink
+                * torch.exp(-(((eye.v - top) / 1.3) ** 2))
+                * ((eye.u > 0) & (eye.u < 1))
+            )
+            region *= 1.0 - lash[:, None]
+
+    def _composite_mouth(
+        self, frames: torch.Tensor, motion: _VertexMotion, mesh: torch.Tensor
+    ) -> None:
+        """Cavity, tongue and teeth where the lips part beyond the portrait's own opening."""
+        rig = self.rig
+        gap = (mesh[:, 14, :2] - mesh[:, 13, :2]).norm(dim=1)
+        scale = torch.linalg.det(motion.linear).abs() ** (1 / 3)
+        width = rig.mouth_width * scale
+        strength = ((gap - rig.source_gap * scale - 0.5) / (0.04 * width)).clamp(0, 1)
+        if not bool((strength > 0).any()):
+            return
+        inner_upper = mesh[:, list(anatomy.LIP_INNER_UPPER), :2]
+        inner_lower = mesh[:, list(anatomy.LIP_INNER_LOWER), :2]
+        x0, y0, x1, y1 = self._box(torch.cat([inner_upper, inner_lower], 1), 3.0)
+        mouth = CurveFrame.between(
+            inner_upper[:, 0], inner_upper[:, -1], self._pixels[y0:y1, x0:x1]
+        )
+        opening = soft_between(mouth, mouth.height(inner_upper), mouth.height(inner_lower))
+
+        # Upper teeth stay with the skull; lower teeth ride the jaw only (not the lip modes).
+        still = self._vertices[list(anatomy.LIP_INNER_UPPER)].expand(len(gap), -1, -1)
+        jaw = (
+            self._vertices[list(anatomy.LIP_INNER_LOWER)]
+            + motion.coefficients[:, _JAW, None, None]
+            * (self._basis[_JAW].reshape(-1, 3)[list(anatomy.LIP_INNER_LOWER)])
+        )
+        upper_line = mouth.height(self._place(motion, still)[..., :2])
+        lower_line = mouth.height(self._place(motion, jaw)[..., :2])
+        across = 2 * mouth.u - 1
+        profile = (1 - across**2).clamp_min(0).sqrt()
+        w = width[:, None, None]
+        v = mouth.v
+
+        def band(low: torch.Tensor, high: torch.Tensor) -> torch.Tensor:
+            return ((v - low + 0.5).clamp(0, 1) * (high - v + 0.5).clamp(0, 1))[:, None]
+
+        phase = across * 4
+        gaps = 1 - 0.15 * torch.exp(-(((phase - phase.round()) / 0.06) ** 2))
+        teeth = self._colours["teeth"] * (gaps * (0.55 + 0.45 * profile))[:, None]
+        colour = self._colours["cavity"] * (1 - 0.4 * profile)[:, None]
+        tongue_shape = (across / 0.75) ** 2 + ((v - lower_line + 0.12 * w) / (0.08 * w)) ** 2
+        tongue = (1 - tongue_shape).clamp(0, 1).sqrt()[:, None]
+        colour = colour + tongue * (
+            self._colours["tongue"] * (0.7 + 0.3 * profile[:, None]) - colour
+        )
+        lower_teeth = band(lower_line - 0.09 * w * profile, lower_line + 2)
+        colour = colour + lower_teeth * (teeth - colour)
+        upper_teeth = band(upper_line - 2, upper_line + 0.13 * w * profile)
+        colour = colour + upper_teeth * (teeth - colour)
+        alpha = (opening * strength[:, None, None])[:, None]
+        region = frames[:, :, y0:y1, x0:x1]
+        region += alpha * (colour - region)
+
+
+def _invert(field: torch.Tensor, rest: torch.Tensor) -> torch.Tensor:
+    """Solve ``p + field(p) = x`` for every grid pixel ``x`` by Newton's method.
+
+    ``field`` ``(B, 2, g, g)`` is a forward displacement on the half grid whose pixel centres
+    are ``rest`` ``(1, 2, g, g)``. Each step samples the field and its Jacobian at the current
+    guess; where the warp folds over (a cheek turning behind the nose) the Jacobian's
+    determinant is floored, which picks the nearer layer instead of diverging.
+    """
+    grid = field.shape[-1]
+    dx = torch.zeros_like(field)
+    dy = torch.zeros_like(field)
+    dx[..., 1:-1] = (field[..., 2:] - field[..., :-2]) / 4.0  # half-grid step is 2 pixels
+    dy[..., 1:-1, :] = (field[..., 2:, :] - field[..., :-2, :]) / 4.0
+    stack = torch.cat([field, dx, dy], dim=1)  # Fx, Fy, dFx/dx, dFy/dx, dFx/dy, dFy/dy
+    source = rest - field
+    jacobian = None
+    for _ in range(INVERSION_STEPS):
+        # The first step samples the Jacobian too; later steps reuse it (chord method).
+        at = F.grid_sample(
+            stack if jacobian is None else field,
+            _normalise(source, grid, 2.0).permute(0, 2, 3, 1),
+            align_corners=False,
+            padding_mode="border",
+        )
+        if jacobian is None:
+            a, c, b, d = 1 + at[:, 2], at[:, 3], at[:, 4], 1 + at[:, 5]
+            det = (a * d - b * c).clamp_min(0.2)
+            jacobian = (a / det, b / det, c / det, d / det)
+        a, b, c, d = jacobian
+        residual = source + at[:, :2] - rest
+        step_x = d * residual[:, 0] - b * residual[:, 1]
+        step_y = a * residual[:, 1] - c * residual[:, 0]
+        source = source - torch.stack([step_x, step_y], dim=1).clamp(-16.0, 16.0)
+    return source
+
+
+def _normalise(points: torch.Tensor, side: int, step: float) -> torch.Tensor:
+    """Frame-pixel positions ``(B, 2, h, w)`` → ``grid_sample`` coordinates (same shape) in
+    an image of ``side`` pixels whose pixel ``i`` is centred at ``step * i + (step - 1) / 2``."""
+    index = (points - (step - 1) / 2) / step
+    return (2 * index + 1) / side - 1

@@ -1,0 +1,284 @@
+"""Per-portrait preparation for the renderer: everything that does not change frame to frame.
+
+Built once from a :class:`~generator.face_model.FaceModel` with numpy and OpenCV:
+
+- a triangle mesh over the landmarks plus a skirt ring around the face, rasterised once on a
+  half-resolution grid into (triangle corners, barycentric weights) per pixel, so a frame's
+  expression field is a gather of vertex displacements;
+- each pixel's depth (landmark depth inside the mesh, smoothly extended outside) and its
+  rigid weight (1 on the head and hair, falling off smoothly to 0 on the background, the body
+  and the image border);
+- the portrait with its irises painted over by sclera (the base texture) and the irises as a
+  separate layer, so gaze can move them;
+- colours for the mouth interior, matched to the portrait.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from scipy.spatial import Delaunay
+
+from generator import anatomy
+from generator.face_model import FaceModel
+from generator.regions import iris_circle
+from generator.render.basis import EYEBALL_PER_IRIS, FaceFrame, expression_basis
+
+#: The skirt ring sits this much further out from the face's centre than the face oval.
+SKIRT_REACH = 0.35
+#: Width of the head's fall-off into the background, in face units (inter-iris distances).
+FALLOFF_UNITS = 0.45
+#: Steepest depth change per pixel across the frame: at 1.5 a head turn of up to 40° keeps
+#: the warp one-to-one (sin 40° × 1.5 < 1).
+MAX_DEPTH_SLOPE = 1.5
+
+
+@dataclass(frozen=True)
+class MouthColours:
+    """Colours (RGB in ``[0, 1]``) for the inside of the mouth."""
+
+    teeth: np.ndarray
+    cavity: np.ndarray
+    tongue: np.ndarray
+
+
+@dataclass(frozen=True)
+class Rig:
+    """A portrait prepared for rendering (numpy; the renderer moves it to its device).
+
+    Attributes:
+        size: the frame's side in pixels; the fields below live on a ``size // 2`` grid.
+        base: ``(size, size, 3)`` float32 RGB in ``[0, 1]``, irises painted over.
+        iris_layer: ``(size, size, 3)`` float32, portrait minus base (zero off the irises).
+        vertices: ``(V, 3)`` neutral landmarks then skirt vertices, in pixels.
+        basis: ``(K, V, 3)`` expression displacements in pixels (zero on the skirt).
+        frame: the face's frame (pose, centre, unit).
+        pivot: ``(3,)`` the head's rotation centre, in pixels.
+        rest: ``(3, h*w)`` every half-grid pixel's position and depth, in pixels.
+        rigid_weight: ``(h*w,)`` how much each half-grid pixel follows the head.
+        roi: ``(P,)`` the half-grid pixels inside the mesh.
+        roi_corners: ``(P, 3)`` their triangle's vertex indices.
+        roi_weights: ``(P, 3)`` their barycentric weights.
+        eyeball_radius: pixels an iris travels per radian of gaze.
+        source_gap: the portrait's own mouth opening at its centre, in pixels.
+        mouth_width: the portrait's inner mouth width, in pixels.
+        colours: mouth interior colours.
+    """
+
+    size: int
+    base: np.ndarray
+    iris_layer: np.ndarray
+    vertices: np.ndarray
+    basis: np.ndarray
+    frame: FaceFrame
+    pivot: np.ndarray
+    rest: np.ndarray
+    rigid_weight: np.ndarray
+    roi: np.ndarray
+    roi_corners: np.ndarray
+    roi_weights: np.ndarray
+    eyeball_radius: float
+    source_gap: float
+    mouth_width: float
+    colours: MouthColours
+
+    @property
+    def grid(self) -> int:
+        """Side of the half-resolution field grid."""
+        return self.size // 2
+
+
+def build_rig(model: FaceModel) -> Rig:
+    """Prepare a face model for rendering (tens of milliseconds)."""
+    size = model.size
+    points = model.face.points.astype(np.float64)
+    frame = FaceFrame.of(points, model.face.transform)
+    image = model.image.astype(np.float32) / 255.0
+
+    skirt = _skirt(points)
+    vertices = np.concatenate([points, skirt])
+    expression = expression_basis(points, frame)
+    skirt_still = np.zeros((len(expression), len(skirt), 3), np.float32)
+    basis = np.concatenate([expression, skirt_still], axis=1)
+    triangles = _triangulate(points, skirt)
+
+    grid = size // 2
+    centres = np.arange(grid) * 2.0 + 0.5  # half-grid pixel centres in frame pixels
+    gx, gy = np.meshgrid(centres, centres)
+    tri_index = _rasterise(vertices, triangles, grid)
+    roi = np.flatnonzero(tri_index.ravel() >= 0)
+    corners = triangles[tri_index.ravel()[roi]]
+    weights = _barycentric(
+        vertices[corners, :2], np.stack([gx.ravel()[roi], gy.ravel()[roi]], axis=1)
+    )
+    depth = _depth_field(vertices[:, 2], corners, weights, roi, grid, frame.unit)
+
+    iris_radius = np.mean(
+        [iris_circle(points, iris)[1] for iris in (anatomy.RIGHT_IRIS, anatomy.LEFT_IRIS)]
+    )
+    base = _paint_over_irises(image, model)
+    return Rig(
+        size=size,
+        base=base,
+        iris_layer=image - base,
+        vertices=vertices.astype(np.float32),
+        basis=basis,
+        frame=frame,
+        pivot=_pivot(points, frame).astype(np.float32),
+        rest=np.stack([gx.ravel(), gy.ravel(), depth.ravel()]).astype(np.float32),
+        rigid_weight=_rigid_weight(model, tri_index >= 0, frame.unit).ravel(),
+        roi=roi,
+        roi_corners=corners,
+        roi_weights=weights.astype(np.float32),
+        eyeball_radius=float(EYEBALL_PER_IRIS * iris_radius),
+        source_gap=float(np.linalg.norm(points[14, :2] - points[13, :2])),
+        mouth_width=float(np.linalg.norm(points[308, :2] - points[78, :2])),
+        colours=_mouth_colours(model),
+    )
+
+
+def _skirt(points: np.ndarray) -> np.ndarray:
+    """A ring of vertices outside the face oval that the expression field fades to zero at."""
+    oval = points[list(anatomy.FACE_OVAL)]
+    centre = points[: anatomy.MESH_POINTS].mean(axis=0)
+    skirt = centre + (oval - centre) * (1.0 + SKIRT_REACH)
+    skirt[:, 2] = oval[:, 2]
+    return skirt
+
+
+def _triangulate(points: np.ndarray, skirt: np.ndarray) -> np.ndarray:
+    """Triangles over mesh and skirt (irises excluded); the closed mouth is pried open first
+    so the slit gets triangles joining upper and lower lip rather than slivers across a lip."""
+    layout = np.concatenate([points[: anatomy.MESH_POINTS, :2], skirt[:, :2]]).copy()
+    layout[list(anatomy.LIP_INNER_LOWER[1:-1]), 1] += 3.0
+    triangles = Delaunay(layout).simplices
+    index = np.arange(len(layout))
+    index[anatomy.MESH_POINTS :] += len(points) - anatomy.MESH_POINTS  # skip the iris points
+    return index[triangles]
+
+
+def _rasterise(vertices: np.ndarray, triangles: np.ndarray, grid: int) -> np.ndarray:
+    """``(grid, grid)`` int32: which triangle covers each half-grid pixel (-1: none)."""
+    canvas = np.full((grid, grid), -1, np.int32)
+    half = (vertices[:, :2] - 0.5) / 2.0 * 16  # frame pixels → half-grid, 4 fractional bits
+    for number, triangle in enumerate(triangles):
+        cv2.fillPoly(canvas, [np.round(half[triangle]).astype(np.int32)], number, shift=4)
+    return canvas
+
+
+def _barycentric(corners: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Barycentric weights ``(P, 3)`` of points ``at`` in triangles ``corners`` ``(P, 3, 2)``,
+    clipped to the triangle (pixels on an edge can fall a hair outside it)."""
+    a, b, c = corners[:, 0], corners[:, 1], corners[:, 2]
+    v0, v1, v2 = b - a, c - a, at - a
+    d00, d01, d11 = (v0 * v0).sum(1), (v0 * v1).sum(1), (v1 * v1).sum(1)
+    d20, d21 = (v2 * v0).sum(1), (v2 * v1).sum(1)
+    denom = d00 * d11 - d01 * d01
+    denom = np.where(np.abs(denom) < 1e-9, 1e-9, denom)
+    w1 = (d11 * d20 - d01 * d21) / denom
+    w2 = (d00 * d21 - d01 * d20) / denom
+    weights = np.clip(np.stack([1 - w1 - w2, w1, w2], axis=1), 0.0, None)
+    return weights / np.maximum(weights.sum(1, keepdims=True), 1e-9)
+
+
+def _depth_field(
+    z: np.ndarray,
+    corners: np.ndarray,
+    weights: np.ndarray,
+    roi: np.ndarray,
+    grid: int,
+    unit: float,
+) -> np.ndarray:
+    """Depth on the half grid: interpolated inside the mesh, carried outwards from the mesh's
+    rim (nearest rim pixel, then smoothed) so it has no step anywhere; a step in depth would
+    tear the image when the head turns."""
+    depth = np.zeros(grid * grid, np.float32)
+    depth[roi] = (z[corners] * weights).sum(axis=1)
+    depth = depth.reshape(grid, grid)
+    outside = np.ones(grid * grid, np.uint8)
+    outside[roi] = 0
+    outside = outside.reshape(grid, grid)
+    _, labels = cv2.distanceTransformWithLabels(
+        outside, cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL
+    )
+    inside_rows, inside_cols = np.nonzero(outside == 0)
+    # Labels number the zero pixels in row-major scan order, starting at 1.
+    nearest = depth[inside_rows, inside_cols][labels - 1]
+    smooth = cv2.GaussianBlur(nearest.astype(np.float32), (0, 0), unit / 4.0)
+    keep = cv2.GaussianBlur(
+        cv2.erode((1 - outside).astype(np.float32), np.ones((5, 5), np.uint8)), (0, 0), 2.0
+    )
+    return _limit_slope(keep * depth + (1 - keep) * smooth, MAX_DEPTH_SLOPE * 2.0)
+
+
+def _limit_slope(depth: np.ndarray, per_step: float) -> np.ndarray:
+    """The largest surface under ``depth`` that rises at most ``per_step`` per grid step.
+
+    The face's rim is steep in depth; a head turn would fold the image over there (the far
+    cheek slipping behind the nose) and a backward warp cannot show a fold without tearing.
+    Lowering the rim onto a cone keeps the warp one-to-one.
+    """
+    kernel = np.ones((3, 3), np.uint8)
+    limited = depth.astype(np.float32)
+    for _ in range(64):
+        lowered = np.minimum(limited, cv2.erode(limited, kernel) + per_step)
+        if np.array_equal(lowered, limited):
+            break
+        limited = lowered
+    return limited
+
+
+def _pivot(points: np.ndarray, frame: FaceFrame) -> np.ndarray:
+    """The head turns about a point behind the face, level with the ears."""
+    centre = points[: anatomy.MESH_POINTS].mean(axis=0)
+    return centre + frame.vectors_to_image(np.array([0.0, 0.0, 1.1]))
+
+
+def _rigid_weight(model: FaceModel, face_cover: np.ndarray, unit: float) -> np.ndarray:
+    """1 on the head (face, hair), smooth fall-off to 0 elsewhere and at the image border."""
+    grid = face_cover.shape[0]
+    head = cv2.resize(model.masks.head, (grid, grid), interpolation=cv2.INTER_AREA)
+    head = np.maximum(head, face_cover.astype(np.float32))
+    sigma = FALLOFF_UNITS * unit / 2.0  # in half-grid pixels
+    reach = int(round(sigma))
+    grown = cv2.dilate(head, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1,) * 2))
+    weight = cv2.GaussianBlur(grown, (0, 0), sigma)
+    ramp = np.minimum(np.arange(grid), np.arange(grid)[::-1]) / (0.06 * grid)
+    border = np.clip(np.minimum.outer(ramp, ramp), 0.0, 1.0)
+    return np.clip(weight * border, 0.0, 1.0).astype(np.float32)
+
+
+def _paint_over_irises(image: np.ndarray, model: FaceModel) -> np.ndarray:
+    """The portrait with each iris replaced by its eye's sclera colour."""
+    eyes, irises = model.masks.eyes, model.masks.irises
+    sclera_pixels = image[(eyes > 0.9) & (irises < 0.1)]
+    if len(sclera_pixels) < 4:
+        return image.copy()
+    luminance = sclera_pixels.mean(axis=1)
+    sclera = sclera_pixels[luminance >= np.quantile(luminance, 0.5)].mean(axis=0)
+    cover = cv2.dilate(irises, np.ones((3, 3), np.uint8))[..., None]
+    return image * (1.0 - cover) + sclera * cover
+
+
+def _mouth_colours(model: FaceModel) -> MouthColours:
+    """Teeth from the portrait's own teeth when its mouth is open, else from its sclera;
+    cavity and tongue from its lips (so a black-and-white photo gets grey ones)."""
+    image = model.image.astype(np.float32) / 255.0
+    lips = image[model.masks.lips > 0.9]
+    lip = lips.mean(axis=0) if len(lips) else np.array([0.6, 0.35, 0.35])
+    interior = image[model.masks.mouth_interior > 0.9]
+    eye = image[(model.masks.eyes > 0.9) & (model.masks.irises < 0.1)]
+    if len(interior) >= 20:
+        luminance = interior.mean(axis=1)
+        teeth = interior[luminance >= np.quantile(luminance, 0.8)].mean(axis=0)
+    elif len(eye) >= 4:
+        teeth = eye[eye.mean(axis=1) >= np.quantile(eye.mean(axis=1), 0.5)].mean(axis=0) * 0.95
+    else:
+        teeth = np.array([0.85, 0.82, 0.76])
+    return MouthColours(
+        teeth=np.clip(teeth, 0.0, 1.0).astype(np.float32),
+        cavity=(lip * 0.22).astype(np.float32),
+        tongue=(lip * 0.75).astype(np.float32),
+    )
