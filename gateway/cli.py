@@ -175,7 +175,7 @@ def bench_command(
 
     from gateway.bench import run_benchmarks, write_report
 
-    report = run_benchmarks(get_settings(), sections or None, log=errors.print)
+    report = run_benchmarks(get_settings(), Path(docs), sections or None, log=errors.print)
     markdown, data = write_report(report, Path(docs))
     console.print(f"wrote {markdown} and {data}")
 

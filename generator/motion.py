@@ -199,8 +199,8 @@ class Sweep:
 
 #: How far the sweep takes each pose axis (both ways, except scale around 1).
 SWEEP_EXTENT: dict[str, float] = {
-    "gaze_yaw": 25.0,
-    "gaze_pitch": 15.0,
+    "gaze_yaw": 20.0,
+    "gaze_pitch": 12.0,
     "head_yaw": 20.0,
     "head_pitch": 12.0,
     "head_roll": 12.0,

@@ -47,7 +47,7 @@ def polygon_mask(shape: tuple[int, int], *polygons: np.ndarray) -> np.ndarray:
     return canvas.astype(np.float32) / 255.0
 
 
-def _contour(points: np.ndarray, upper: tuple[int, ...], lower: tuple[int, ...]) -> np.ndarray:
+def outline(points: np.ndarray, upper: tuple[int, ...], lower: tuple[int, ...]) -> np.ndarray:
     """The closed outline of two polylines that share their end points."""
     return np.concatenate([points[list(upper)], points[list(lower[-2:0:-1])]])
 
@@ -85,12 +85,12 @@ def region_masks(points: np.ndarray, size: tuple[int, int]) -> RegionMasks:
         points: ``(478, 3)`` landmarks in pixels of that image.
     """
     shape = (size[1], size[0])
-    lip_outer = _contour(points, anatomy.LIP_OUTER_UPPER, anatomy.LIP_OUTER_LOWER)
-    lip_inner = _contour(points, anatomy.LIP_INNER_UPPER, anatomy.LIP_INNER_LOWER)
+    lip_outer = outline(points, anatomy.LIP_OUTER_UPPER, anatomy.LIP_OUTER_LOWER)
+    lip_inner = outline(points, anatomy.LIP_INNER_UPPER, anatomy.LIP_INNER_LOWER)
     mouth_interior = polygon_mask(shape, lip_inner)
     eye_outlines = [
-        _contour(points, anatomy.RIGHT_EYE_UPPER, anatomy.RIGHT_EYE_LOWER),
-        _contour(points, anatomy.LEFT_EYE_UPPER, anatomy.LEFT_EYE_LOWER),
+        outline(points, anatomy.RIGHT_EYE_UPPER, anatomy.RIGHT_EYE_LOWER),
+        outline(points, anatomy.LEFT_EYE_UPPER, anatomy.LEFT_EYE_LOWER),
     ]
     eyes = polygon_mask(shape, *eye_outlines)
     irises = np.zeros(shape, np.uint8)

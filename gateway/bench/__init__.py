@@ -1,24 +1,29 @@
 """``talkgate bench``: the benchmark sections and the report they write under docs/.
 
-Each section is a function ``Settings -> Section`` registered in :data:`SECTIONS`.
+Each section is a function ``(Settings, docs_dir) -> Section`` registered in
+:data:`SECTIONS`; pictures it draws go under ``docs_dir/images``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from gateway.bench.face import bench_face
+from gateway.bench.render import bench_render
 from gateway.bench.report import Report, Section, new_report, write_report
 from gateway.errors import GatewayError
 from gateway.settings import Settings
 
-SECTIONS: dict[str, Callable[[Settings], Section]] = {
+SECTIONS: dict[str, Callable[[Settings, Path], Section]] = {
     "face": bench_face,
+    "render": bench_render,
 }
 
 
 def run_benchmarks(
     settings: Settings,
+    docs_dir: Path,
     names: Sequence[str] | None = None,
     log: Callable[[str], object] = lambda message: None,
 ) -> Report:
@@ -34,7 +39,7 @@ def run_benchmarks(
     sections = []
     for name in names:
         log(f"bench: {name}")
-        sections.append(SECTIONS[name](settings))
+        sections.append(SECTIONS[name](settings, docs_dir))
     return new_report(sections)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 
 from gateway.assets import asset_path
@@ -11,7 +13,7 @@ from gateway.settings import Settings
 from generator import FaceLandmarker, draw_landmarks
 
 
-def bench_face(settings: Settings) -> Section:
+def bench_face(settings: Settings, docs_dir: Path) -> Section:
     """Time the landmarker and the overlay; YuNet face detection is the baseline."""
     portrait = demo_portrait()
     height, width = portrait.shape[:2]

@@ -68,6 +68,27 @@ class Row:
 
 
 @dataclass(frozen=True)
+class Metric:
+    """One measured quality figure and the target it is held to."""
+
+    name: str
+    value: float
+    unit: str
+    target: str  # e.g. "≥ 40"
+    met: bool
+
+    @classmethod
+    def at_least(cls, name: str, value: float, unit: str, floor: float) -> Metric:
+        """A figure that must reach ``floor``."""
+        return cls(name, float(value), unit, f"≥ {floor:g}", bool(value >= floor))
+
+    @classmethod
+    def at_most(cls, name: str, value: float, unit: str, ceiling: float) -> Metric:
+        """A figure that must stay within ``ceiling``."""
+        return cls(name, float(value), unit, f"≤ {ceiling:g}", bool(value <= ceiling))
+
+
+@dataclass(frozen=True)
 class Section:
     """One benchmark section of the report."""
 
@@ -76,6 +97,8 @@ class Section:
     description: str
     rows: list[Row]
     notes: list[str] = field(default_factory=list)
+    metrics: list[Metric] = field(default_factory=list)
+    images: list[str] = field(default_factory=list)  # paths relative to docs/
 
 
 @dataclass(frozen=True)
@@ -167,5 +190,14 @@ def render_markdown(sections: list[dict[str, Any]]) -> str:
                 f"| {row['name']} | {row['median_ms']:.1f} ms | {row['per_second']:.1f} "
                 f"| {row['runs']} | {ratio} |"
             )
+        if section.get("metrics"):
+            lines += ["", "| quality | value | target | met |", "|---|---:|---:|:---:|"]
+            for metric in section["metrics"]:
+                lines.append(
+                    f"| {metric['name']} | {metric['value']:.3g} {metric['unit']} "
+                    f"| {metric['target']} | {'yes' if metric['met'] else '**no**'} |"
+                )
+        for image in section.get("images", []):
+            lines += ["", f"![{section['title']}]({image})"]
         lines += [""] + [f"- {note}" for note in section["notes"]] if section["notes"] else []
     return "\n".join(lines) + "\n"

@@ -74,6 +74,48 @@ def _curve(q: np.ndarray, indices: tuple[int, ...]) -> tuple[np.ndarray, np.ndar
     return xy[order, 0], xy[order, 1]
 
 
+def _lid_shift(
+    q: np.ndarray,
+    upper_ids: tuple[int, ...],
+    lower_ids: tuple[int, ...],
+    up: float,
+    down: float,
+) -> np.ndarray:
+    """Move one eye's upper lid up by ``up`` and lower lid down by ``down`` (face units),
+    with the skin above and below following less and less."""
+    x, y = q[:, 0], q[:, 1]
+    cx, cy = _curve(q, upper_ids)
+    fx, fy = _curve(q, lower_ids)
+    inside = ((x > cx[0]) & (x < cx[-1])).astype(float)
+    above = np.interp(x, cx, cy) - y
+    below = y - np.interp(x, fx, fy)
+    shift = np.zeros((len(q), 3))
+    upper_w = np.where(above >= -0.01, 1.0 - _smoothstep(above, 0.05, 0.3), 0.0)
+    lower_w = np.where(below >= -0.01, 1.0 - _smoothstep(below, 0.05, 0.3), 0.0)
+    shift[:, 1] = (-up * upper_w + down * lower_w) * inside
+    shift[anatomy.MESH_POINTS :] = 0.0
+    return shift
+
+
+#: How far each lid follows the iris when the eyes look up or down (upper, lower).
+LID_FOLLOWS_GAZE = (0.9, 0.4)
+
+
+def gaze_lid_basis(points: np.ndarray, frame: FaceFrame) -> np.ndarray:
+    """Lid displacement per face unit of downward iris travel, ``(478, 3)`` image pixels per
+    face unit: the lids ride with the eyeball, so looking down lowers the upper lid."""
+    q = frame.to_face(points.astype(np.float64))
+    upper, lower = LID_FOLLOWS_GAZE
+    shift = sum(
+        _lid_shift(q, *eye, up=-upper, down=lower)
+        for eye in (
+            (anatomy.RIGHT_EYE_UPPER, anatomy.RIGHT_EYE_LOWER),
+            (anatomy.LEFT_EYE_UPPER, anatomy.LEFT_EYE_LOWER),
+        )
+    )
+    return frame.vectors_to_image(shift).astype(np.float32)
+
+
 def expression_basis(points: np.ndarray, frame: FaceFrame) -> np.ndarray:
     """The expression modes as landmark displacements of one face.
 
@@ -180,21 +222,6 @@ def _face_modes(q: np.ndarray) -> dict[str, np.ndarray]:
         closure[anatomy.MESH_POINTS :] = 0.0  # irises are hidden, not moved
         return closure
 
-    def lid_shift(
-        upper_ids: tuple[int, ...], lower_ids: tuple[int, ...], up: float, down: float
-    ) -> np.ndarray:
-        cx, cy = _curve(q, upper_ids)
-        fx, fy = _curve(q, lower_ids)
-        inside = ((x > cx[0]) & (x < cx[-1])).astype(float)
-        above = np.interp(x, cx, cy) - y
-        below = y - np.interp(x, fx, fy)
-        shift = np.zeros((n, 3))
-        upper_w = np.where(above >= -0.01, 1.0 - _smoothstep(above, 0.05, 0.3), 0.0)
-        lower_w = np.where(below >= -0.01, 1.0 - _smoothstep(below, 0.05, 0.3), 0.0)
-        shift[:, 1] = (-up * upper_w + down * lower_w) * inside
-        shift[anatomy.MESH_POINTS :] = 0.0
-        return shift
-
     right_eye = (anatomy.RIGHT_EYE_UPPER, anatomy.RIGHT_EYE_LOWER)
     left_eye = (anatomy.LEFT_EYE_UPPER, anatomy.LEFT_EYE_LOWER)
     brow_points = q[list(anatomy.RIGHT_BROW + anatomy.LEFT_BROW)]
@@ -216,7 +243,9 @@ def _face_modes(q: np.ndarray) -> dict[str, np.ndarray]:
         weight = np.exp(-np.sum((q[:, :2] - bone) ** 2, axis=1) / (2 * 0.3**2))
         cheek[:, 1] -= 0.06 * weight
     cheek[anatomy.MESH_POINTS :] = 0.0
-    cheek += lid_shift(*right_eye, up=0.0, down=-0.03) + lid_shift(*left_eye, up=0.0, down=-0.03)
+    cheek += _lid_shift(q, *right_eye, up=0.0, down=-0.03) + _lid_shift(
+        q, *left_eye, up=0.0, down=-0.03
+    )
 
     return {
         "jaw_open": jaw,
@@ -233,7 +262,7 @@ def _face_modes(q: np.ndarray) -> dict[str, np.ndarray]:
         "brow_lower": brow_lower,
         "blink_left": lid_closure(*left_eye),
         "blink_right": lid_closure(*right_eye),
-        "eye_widen": lid_shift(*right_eye, up=0.05, down=0.015)
-        + lid_shift(*left_eye, up=0.05, down=0.015),
+        "eye_widen": _lid_shift(q, *right_eye, up=0.05, down=0.015)
+        + _lid_shift(q, *left_eye, up=0.05, down=0.015),
         "cheek_raise": cheek,
     }

@@ -77,9 +77,13 @@ class Renderer:
 
         # Colour values are kept as 255·value (+0.5 on the base, so uint8 truncation rounds).
         self._base = tensor(rig.base * 255.0 + 0.5).permute(2, 0, 1)[None]
-        self._iris = tensor(rig.iris_layer * 255.0).permute(2, 0, 1)[None]
+        irises = rig.irises * np.array([255.0, 255.0, 255.0, 1.0], np.float32)
+        self._irises = tensor(irises + np.array([0.5, 0.5, 0.5, 0.0], np.float32)).permute(2, 0, 1)[
+            None
+        ]
         self._vertices = tensor(rig.vertices)
         self._basis = tensor(rig.basis).reshape(len(EXPRESSION_MODES), -1)
+        self._lid_basis = tensor(rig.lid_basis)
         self._pivot = tensor(rig.pivot)
         self._rest = tensor(rig.rest)
         self._rest_centred = self._rest - self._pivot[:, None]
@@ -88,7 +92,6 @@ class Renderer:
         self._roi_corners = tensor(rig.roi_corners, torch.long)
         self._roi_weights = tensor(rig.roi_weights)
         self._roi_rigid = self._rigid_weight[self._roi]
-        self._frame_rotation = tensor(rig.frame.rotation)
         size = rig.size
         self._pixels = torch.stack(
             torch.meshgrid(
@@ -121,6 +124,10 @@ class Renderer:
         gaze = self.rig.eyeball_radius * gaze_face @ self.rig.frame.rotation.T
         coefficients = torch.as_tensor(motion[:, :k], device=self.device)
         expression = (coefficients @ self._basis).reshape(len(motion), -1, 3)
+        look_down = self.rig.eyeball_radius / self.rig.frame.unit * -np.sin(gaze_pitch)
+        expression += (
+            torch.as_tensor(look_down, dtype=torch.float32)[:, None, None] * self._lid_basis
+        )
         as_tensor = lambda a: torch.as_tensor(a, dtype=torch.float32, device=self.device)  # noqa: E731
         return _VertexMotion(
             expression, as_tensor(linear), as_tensor(shift), as_tensor(gaze), coefficients
@@ -226,16 +233,16 @@ class Renderer:
             xy = self._pixels[y0:y1, x0:x1]
             eye = CurveFrame.between(upper[:, 0], upper[:, -1], xy)
             top, bottom = eye.height(upper), eye.height(lower)
-            opening = soft_between(eye, top - 1.0, bottom + 1.0)
+            opening = soft_between(eye, top, bottom)
             at = grid[:, y0:y1, x0:x1] - motion.gaze[:, None, None, :2] * (2.0 / size)
             iris = F.grid_sample(
-                self._iris.expand(len(at), -1, -1, -1),
+                self._irises.expand(len(at), -1, -1, -1),
                 at,
                 align_corners=False,
                 padding_mode="zeros",
             )
             region = frames[:, :, y0:y1, x0:x1]
-            region += opening[:, None] * iris
+            region += (iris[:, 3:] * opening[:, None]) * (iris[:, :3] - region)
             blink = motion.coefficients[:, blink_mode, None, None]
             lash = (
                 0.55

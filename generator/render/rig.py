@@ -8,8 +8,8 @@ Built once from a :class:`~generator.face_model.FaceModel` with numpy and OpenCV
 - each pixel's depth (landmark depth inside the mesh, smoothly extended outside) and its
   rigid weight (1 on the head and hair, falling off smoothly to 0 on the background, the body
   and the image border);
-- the portrait with its irises painted over by sclera (the base texture) and the irises as a
-  separate layer, so gaze can move them;
+- the portrait with its irises replaced by sclera (the base texture) and the irises as whole
+  discs in a separate layer, so gaze can move them (``generator.render.eyeball``);
 - colours for the mouth interior, matched to the portrait.
 """
 
@@ -24,7 +24,8 @@ from scipy.spatial import Delaunay
 from generator import anatomy
 from generator.face_model import FaceModel
 from generator.regions import iris_circle
-from generator.render.basis import EYEBALL_PER_IRIS, FaceFrame, expression_basis
+from generator.render.basis import EYEBALL_PER_IRIS, FaceFrame, expression_basis, gaze_lid_basis
+from generator.render.eyeball import prepare_eyes
 
 #: The skirt ring sits this much further out from the face's centre than the face oval.
 SKIRT_REACH = 0.35
@@ -51,9 +52,11 @@ class Rig:
     Attributes:
         size: the frame's side in pixels; the fields below live on a ``size // 2`` grid.
         base: ``(size, size, 3)`` float32 RGB in ``[0, 1]``, irises painted over.
-        iris_layer: ``(size, size, 3)`` float32, portrait minus base (zero off the irises).
+        irises: ``(size, size, 4)`` float32, each iris as a whole disc: RGB and coverage.
         vertices: ``(V, 3)`` neutral landmarks then skirt vertices, in pixels.
+        triangles: ``(T, 3)`` vertex indices of the mesh's triangles.
         basis: ``(K, V, 3)`` expression displacements in pixels (zero on the skirt).
+        lid_basis: ``(V, 3)`` lid displacement per face unit of downward iris travel.
         frame: the face's frame (pose, centre, unit).
         pivot: ``(3,)`` the head's rotation centre, in pixels.
         rest: ``(3, h*w)`` every half-grid pixel's position and depth, in pixels.
@@ -69,9 +72,11 @@ class Rig:
 
     size: int
     base: np.ndarray
-    iris_layer: np.ndarray
+    irises: np.ndarray
     vertices: np.ndarray
+    triangles: np.ndarray
     basis: np.ndarray
+    lid_basis: np.ndarray
     frame: FaceFrame
     pivot: np.ndarray
     rest: np.ndarray
@@ -118,13 +123,15 @@ def build_rig(model: FaceModel) -> Rig:
     iris_radius = np.mean(
         [iris_circle(points, iris)[1] for iris in (anatomy.RIGHT_IRIS, anatomy.LEFT_IRIS)]
     )
-    base = _paint_over_irises(image, model)
+    base, irises = prepare_eyes(image, points)
     return Rig(
         size=size,
         base=base,
-        iris_layer=image - base,
+        irises=irises,
         vertices=vertices.astype(np.float32),
+        triangles=triangles,
         basis=basis,
+        lid_basis=np.concatenate([gaze_lid_basis(points, frame), skirt_still[0]]),
         frame=frame,
         pivot=_pivot(points, frame).astype(np.float32),
         rest=np.stack([gx.ravel(), gy.ravel(), depth.ravel()]).astype(np.float32),
@@ -248,18 +255,6 @@ def _rigid_weight(model: FaceModel, face_cover: np.ndarray, unit: float) -> np.n
     ramp = np.minimum(np.arange(grid), np.arange(grid)[::-1]) / (0.06 * grid)
     border = np.clip(np.minimum.outer(ramp, ramp), 0.0, 1.0)
     return np.clip(weight * border, 0.0, 1.0).astype(np.float32)
-
-
-def _paint_over_irises(image: np.ndarray, model: FaceModel) -> np.ndarray:
-    """The portrait with each iris replaced by its eye's sclera colour."""
-    eyes, irises = model.masks.eyes, model.masks.irises
-    sclera_pixels = image[(eyes > 0.9) & (irises < 0.1)]
-    if len(sclera_pixels) < 4:
-        return image.copy()
-    luminance = sclera_pixels.mean(axis=1)
-    sclera = sclera_pixels[luminance >= np.quantile(luminance, 0.5)].mean(axis=0)
-    cover = cv2.dilate(irises, np.ones((3, 3), np.uint8))[..., None]
-    return image * (1.0 - cover) + sclera * cover
 
 
 def _mouth_colours(model: FaceModel) -> MouthColours:

@@ -34,7 +34,7 @@ def test_report_keeps_sections_not_rerun(tmp_path: Path) -> None:
 
 
 def test_face_section_measures_against_its_baseline(settings: Settings) -> None:
-    report = run_benchmarks(settings, ["face"])
+    report = run_benchmarks(settings, tmp_path, ["face"])
     rows = {row.name: row for row in report.sections[0].rows}
     assert rows["FaceLandmarker.analyse"].baseline == "YuNet detection"
     assert rows["FaceLandmarker.analyse"].ratio is not None
@@ -43,4 +43,4 @@ def test_face_section_measures_against_its_baseline(settings: Settings) -> None:
 
 def test_unknown_section_is_refused(settings: Settings) -> None:
     with pytest.raises(GatewayError, match="unknown benchmark section"):
-        run_benchmarks(settings, ["warp-speed"])
+        run_benchmarks(settings, tmp_path, ["warp-speed"])
