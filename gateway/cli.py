@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -97,6 +98,67 @@ def assets_command(
         raise AssetError("; ".join(f"{s.asset.name}: {s.problem}" for s in bad))
 
 
+@app.command("animate")
+def animate_command(
+    portrait: Annotated[
+        Path, typer.Argument(metavar="PORTRAIT", help="Photo, painting or drawing of one face.")
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The .mp4 to write.")],
+    motion: Annotated[
+        Path | None, typer.Option(help="Motion .npz (MotionSequence.save) to play.")
+    ] = None,
+    sweep: Annotated[
+        bool, typer.Option("--sweep", help="Play the motion sweep: every axis in turn.")
+    ] = False,
+    audio: Annotated[
+        Path | None, typer.Option(help="Soundtrack, cut to the motion's length.")
+    ] = None,
+    device: Annotated[str, typer.Option(help="Torch device: cpu or cuda.")] = "cpu",
+    size: Annotated[int, typer.Option(min=128, max=2048, help="Frame side in pixels.")] = 512,
+    face: Annotated[
+        int | None, typer.Option(help="Which face to animate if several (0 = largest).")
+    ] = None,
+) -> None:
+    """Animate a portrait with a motion sequence; write an MP4."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from generator import FaceLandmarker, load_portrait, read_audio
+    from generator.face_model import build_face_model
+    from generator.motion import MotionSequence
+    from generator.motion import sweep as motion_sweep
+    from generator.pipeline import render_clip, resolve_device
+    from generator.runtime import keep_freed_memory
+
+    if (motion is None) == (not sweep):
+        raise typer.BadParameter("give either --motion FILE or --sweep")
+    if size % 2:
+        raise typer.BadParameter("--size must be even (H.264 needs even frame sizes)")
+    resolve_device(device)
+    keep_freed_memory()
+    sequence = motion_sweep().motion if sweep else MotionSequence.load(motion)
+    soundtrack = read_audio(audio) if audio is not None else None
+    settings = get_settings()
+    with FaceLandmarker(asset_store.asset_path(settings.assets_dir, "face_landmarker")) as marks:
+        model = build_face_model(load_portrait(portrait), marks, size=size, choose=face)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    columns = (TextColumn("rendering"), BarColumn(), TextColumn("{task.completed}/{task.total}"))
+    with Progress(*columns, TimeRemainingColumn(), console=errors, transient=True) as bar:
+        task = bar.add_task("frames", total=len(sequence))
+        info = render_clip(
+            model,
+            sequence,
+            output,
+            audio=soundtrack,
+            device=device,
+            on_frame=lambda done, total: bar.update(task, completed=done),
+        )
+    sound = f", audio {info.audio_duration_s:.2f} s" if info.audio_duration_s else ", no audio"
+    console.print(
+        f"wrote {info.path}: {info.frames} frames, {info.width}x{info.height}, "
+        f"{float(info.fps):g} fps, {info.video_duration_s:.2f} s{sound}"
+    )
+
+
 data_app = typer.Typer(help="Real data sets from package registries.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 
@@ -171,8 +233,6 @@ def bench_command(
 
     Sections not run keep their previous figures.
     """
-    from pathlib import Path
-
     from gateway.bench import run_benchmarks, write_report
 
     report = run_benchmarks(get_settings(), Path(docs), sections or None, log=errors.print)

@@ -5,8 +5,8 @@ image's right, y down, z away from the camera, unit = the distance between the i
 same rules fit every face, then turned into the portrait's pose and pixel scale. A frame's
 expression is the coefficient-weighted sum of the modes, a single matrix product.
 
-Anatomy the rules follow: the jaw opens by rotating about a hinge in front of the ears, taking
-the lower lip and chin with it while the upper lip stays with the skull; lips pucker towards
+Anatomy the rules follow: the jaw drops the lower lip and chin while the upper lip stays with
+the skull, less and less towards the hinge in front of the ears; lips pucker towards
 the mouth's centre and forward; a smile pulls a corner out and up; a blink brings the upper lid
 down to the lower one (the lower lid rises a little to meet it); brows lift or lower with the
 forehead skin.
@@ -23,8 +23,8 @@ from generator.motion import EXPRESSION_MODES
 
 # Flip between MediaPipe's camera axes (y up, z towards the viewer) and image axes.
 _FLIP = np.diag([1.0, -1.0, -1.0])
-#: Jaw rotation at jaw_open = 1, in radians (about 16°: a wide-open mouth).
-JAW_ANGLE = 0.28
+#: How far the lower lip drops at jaw_open = 1, in face units (a wide-open mouth).
+JAW_DROP = 0.36
 #: Eyeball radius over iris radius (12 mm over 5.85 mm), for moving irises by gaze angles.
 EYEBALL_PER_IRIS = 2.05
 
@@ -136,7 +136,7 @@ def expression_basis(points: np.ndarray, frame: FaceFrame) -> np.ndarray:
 def _face_modes(q: np.ndarray) -> dict[str, np.ndarray]:
     """Every mode's displacement in face units, ``(478, 3)`` each."""
     n = len(q)
-    x, y, z = q[:, 0], q[:, 1], q[:, 2]
+    x, y = q[:, 0], q[:, 1]
 
     # --- the mouth -------------------------------------------------------------------------
     right_corner, left_corner = q[anatomy.LIP_OUTER_UPPER[0]], q[anatomy.LIP_OUTER_UPPER[-1]]
@@ -151,7 +151,7 @@ def _face_modes(q: np.ndarray) -> dict[str, np.ndarray]:
     dx = x - mouth_centre[0]
     lateral = np.maximum(np.abs(dx) - half_width, 0.0)
     # Lower-face weight: sharp along the lip line (lips part), widening towards the ears.
-    band = 0.015 + 0.6 * lateral
+    band = 0.015 + 2.0 * lateral
     jaw_weight = _smoothstep(below_line + 0.5 * lateral, -band, band)
     for index in anatomy.LIP_INNER_LOWER[1:-1] + anatomy.LIP_OUTER_LOWER[1:-1]:
         jaw_weight[index] = 1.0
@@ -162,11 +162,13 @@ def _face_modes(q: np.ndarray) -> dict[str, np.ndarray]:
         anatomy.LIP_OUTER_UPPER[-1],
     ):
         jaw_weight[index] = 0.5
-    hinge = np.array([0.0, q[anatomy.NOSE_TIP, 1] - 0.15, q[anatomy.NOSE_TIP, 2] + 1.3])
+    # The jaw drops the lower lip and chin; towards the ears the drop fades (the hinge barely
+    # moves) and the chin slides back. The drop only grows downwards,
+    # so the warp stretches there and never folds.
+    towards_ears = 1.0 - 0.7 * _smoothstep(lateral, 0.0, 0.7)
     jaw = np.zeros((n, 3))
-    jaw[:, 1] = -(z - hinge[2])
-    jaw[:, 2] = y - hinge[1]
-    jaw *= JAW_ANGLE * jaw_weight[:, None]
+    jaw[:, 1] = JAW_DROP * jaw_weight * towards_ears
+    jaw[:, 2] = 0.3 * jaw[:, 1]
 
     # Lip region: an ellipse around the mouth, soft at its rim.
     radius = np.hypot(dx / (1.1 * half_width), (y - mouth_centre[1]) / (0.55 * half_width))

@@ -2,9 +2,10 @@
 
 Built once from a :class:`~generator.face_model.FaceModel` with numpy and OpenCV:
 
-- a triangle mesh over the landmarks plus a skirt ring around the face, rasterised once on a
-  half-resolution grid into (triangle corners, barycentric weights) per pixel, so a frame's
-  expression field is a gather of vertex displacements;
+- a triangle mesh over the landmarks, rasterised once on a half-resolution grid into
+  (triangle corners, barycentric weights) per pixel, plus a smooth fade from the face oval to
+  a still anchor vertex outside it, so a frame's expression field is a gather of vertex
+  displacements;
 - each pixel's depth (landmark depth inside the mesh, smoothly extended outside) and its
   rigid weight (1 on the head and hair, falling off smoothly to 0 on the background, the body
   and the image border);
@@ -27,8 +28,9 @@ from generator.regions import iris_circle
 from generator.render.basis import EYEBALL_PER_IRIS, FaceFrame, expression_basis, gaze_lid_basis
 from generator.render.eyeball import prepare_eyes
 
-#: The skirt ring sits this much further out from the face's centre than the face oval.
-SKIRT_REACH = 0.35
+#: How far outside the face oval the expression field fades to nothing, in face units
+#: (inter-iris distances).
+FADE_UNITS = 0.8
 #: Width of the head's fall-off into the background, in face units (inter-iris distances).
 FALLOFF_UNITS = 0.45
 #: Steepest depth change per pixel across the frame: at 1.5 a head turn of up to 40° keeps
@@ -53,17 +55,17 @@ class Rig:
         size: the frame's side in pixels; the fields below live on a ``size // 2`` grid.
         base: ``(size, size, 3)`` float32 RGB in ``[0, 1]``, irises painted over.
         irises: ``(size, size, 4)`` float32, each iris as a whole disc: RGB and coverage.
-        vertices: ``(V, 3)`` neutral landmarks then skirt vertices, in pixels.
+        vertices: ``(V, 3)`` neutral landmarks then the still anchor vertex, in pixels.
         triangles: ``(T, 3)`` vertex indices of the mesh's triangles.
-        basis: ``(K, V, 3)`` expression displacements in pixels (zero on the skirt).
+        basis: ``(K, V, 3)`` expression displacements in pixels (zero on the anchor).
         lid_basis: ``(V, 3)`` lid displacement per face unit of downward iris travel.
         frame: the face's frame (pose, centre, unit).
         pivot: ``(3,)`` the head's rotation centre, in pixels.
         rest: ``(3, h*w)`` every half-grid pixel's position and depth, in pixels.
         rigid_weight: ``(h*w,)`` how much each half-grid pixel follows the head.
-        roi: ``(P,)`` the half-grid pixels inside the mesh.
-        roi_corners: ``(P, 3)`` their triangle's vertex indices.
-        roi_weights: ``(P, 3)`` their barycentric weights.
+        roi: ``(P,)`` the half-grid pixels the expression field reaches.
+        roi_corners: ``(P, 3)`` the vertices each one interpolates.
+        roi_weights: ``(P, 3)`` and their weights.
         eyeball_radius: pixels an iris travels per radian of gaze.
         source_gap: the portrait's own mouth opening at its centre, in pixels.
         mouth_width: the portrait's inner mouth width, in pixels.
@@ -102,23 +104,33 @@ def build_rig(model: FaceModel) -> Rig:
     frame = FaceFrame.of(points, model.face.transform)
     image = model.image.astype(np.float32) / 255.0
 
-    skirt = _skirt(points)
-    vertices = np.concatenate([points, skirt])
+    # One extra vertex that never moves: what the expression field fades to outside the face.
+    anchor = np.append(
+        points[: anatomy.MESH_POINTS, :2].mean(axis=0), points[list(anatomy.FACE_OVAL), 2].mean()
+    )
+    vertices = np.concatenate([points, anchor[None]])
     expression = expression_basis(points, frame)
-    skirt_still = np.zeros((len(expression), len(skirt), 3), np.float32)
-    basis = np.concatenate([expression, skirt_still], axis=1)
-    triangles = _triangulate(points, skirt)
+    still = np.zeros((len(expression), 1, 3), np.float32)
+    basis = np.concatenate([expression, still], axis=1)
+    triangles = _triangulate(points)
 
     grid = size // 2
     centres = np.arange(grid) * 2.0 + 0.5  # half-grid pixel centres in frame pixels
     gx, gy = np.meshgrid(centres, centres)
-    tri_index = _rasterise(vertices, triangles, grid)
-    roi = np.flatnonzero(tri_index.ravel() >= 0)
-    corners = triangles[tri_index.ravel()[roi]]
-    weights = _barycentric(
-        vertices[corners, :2], np.stack([gx.ravel()[roi], gy.ravel()[roi]], axis=1)
+    pixels = np.stack([gx.ravel(), gy.ravel()], axis=1)
+    tri_index = _rasterise(vertices, triangles, grid).ravel()
+    inside = np.flatnonzero(tri_index >= 0)
+    inside_corners = triangles[tri_index[inside]]
+    inside_weights = _barycentric(vertices[inside_corners, :2], pixels[inside])
+    outside, outside_corners, outside_weights = _fade_outside(
+        points, pixels, tri_index < 0, reach=FADE_UNITS * frame.unit, anchor=len(points)
     )
-    depth = _depth_field(vertices[:, 2], corners, weights, roi, grid, frame.unit)
+    roi = np.concatenate([inside, outside])
+    corners = np.concatenate([inside_corners, outside_corners])
+    weights = np.concatenate([inside_weights, outside_weights])
+    covered = np.zeros(grid * grid, bool)
+    covered[inside] = True
+    depth = _depth_field(vertices[:, 2], inside_corners, inside_weights, inside, grid, frame.unit)
 
     iris_radius = np.mean(
         [iris_circle(points, iris)[1] for iris in (anatomy.RIGHT_IRIS, anatomy.LEFT_IRIS)]
@@ -131,11 +143,11 @@ def build_rig(model: FaceModel) -> Rig:
         vertices=vertices.astype(np.float32),
         triangles=triangles,
         basis=basis,
-        lid_basis=np.concatenate([gaze_lid_basis(points, frame), skirt_still[0]]),
+        lid_basis=np.concatenate([gaze_lid_basis(points, frame), still[0]]),
         frame=frame,
         pivot=_pivot(points, frame).astype(np.float32),
         rest=np.stack([gx.ravel(), gy.ravel(), depth.ravel()]).astype(np.float32),
-        rigid_weight=_rigid_weight(model, tri_index >= 0, frame.unit).ravel(),
+        rigid_weight=_rigid_weight(model, covered.reshape(grid, grid), frame.unit).ravel(),
         roi=roi,
         roi_corners=corners,
         roi_weights=weights.astype(np.float32),
@@ -146,24 +158,49 @@ def build_rig(model: FaceModel) -> Rig:
     )
 
 
-def _skirt(points: np.ndarray) -> np.ndarray:
-    """A ring of vertices outside the face oval that the expression field fades to zero at."""
-    oval = points[list(anatomy.FACE_OVAL)]
-    centre = points[: anatomy.MESH_POINTS].mean(axis=0)
-    skirt = centre + (oval - centre) * (1.0 + SKIRT_REACH)
-    skirt[:, 2] = oval[:, 2]
-    return skirt
-
-
-def _triangulate(points: np.ndarray, skirt: np.ndarray) -> np.ndarray:
-    """Triangles over mesh and skirt (irises excluded); the closed mouth is pried open first
-    so the slit gets triangles joining upper and lower lip rather than slivers across a lip."""
-    layout = np.concatenate([points[: anatomy.MESH_POINTS, :2], skirt[:, :2]]).copy()
+def _triangulate(points: np.ndarray) -> np.ndarray:
+    """Delaunay triangles over the mesh (irises excluded); the closed mouth is pried open
+    first so the slit gets triangles joining upper and lower lip, not slivers across a lip."""
+    layout = points[: anatomy.MESH_POINTS, :2].copy()
     layout[list(anatomy.LIP_INNER_LOWER[1:-1]), 1] += 3.0
-    triangles = Delaunay(layout).simplices
-    index = np.arange(len(layout))
-    index[anatomy.MESH_POINTS :] += len(points) - anatomy.MESH_POINTS  # skip the iris points
-    return index[triangles]
+    return Delaunay(layout).simplices
+
+
+def _fade_outside(
+    points: np.ndarray, pixels: np.ndarray, outside: np.ndarray, reach: float, anchor: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Interpolation for pixels just outside the mesh: the nearest point of the face oval,
+    faded smoothly to the still ``anchor`` vertex over ``reach`` pixels. (A ring of
+    triangles would fold when the jaw drops past its thin sides.)
+
+    Returns:
+        The pixels' indices, and their ``(P, 3)`` corner indices and weights.
+    """
+    oval = np.array(anatomy.FACE_OVAL)
+    start, end = points[oval, :2], points[np.roll(oval, -1), :2]
+    candidates = np.flatnonzero(outside)
+    at = pixels[candidates]
+    segment = end - start
+    t = ((at[:, None] - start) * segment).sum(-1) / np.maximum((segment**2).sum(-1), 1e-9)
+    t = np.clip(t, 0.0, 1.0)
+    distance = np.linalg.norm(at[:, None] - (start + t[..., None] * segment), axis=-1)
+    nearest = distance.argmin(axis=1)
+    rows = np.arange(len(candidates))
+    near, along = distance[rows, nearest], t[rows, nearest]
+    keep = near < reach
+    fade = 1.0 - _smooth(near[keep] / reach)
+    corners = np.stack(
+        [oval[nearest[keep]], np.roll(oval, -1)[nearest[keep]], np.full(keep.sum(), anchor)],
+        axis=1,
+    )
+    weights = np.stack([(1 - along[keep]) * fade, along[keep] * fade, 1 - fade], axis=1)
+    return candidates[keep], corners, weights.astype(np.float32)
+
+
+def _smooth(x: np.ndarray) -> np.ndarray:
+    """Smoothstep on ``[0, 1]``: zero slope at both ends."""
+    x = np.clip(x, 0.0, 1.0)
+    return x * x * (3.0 - 2.0 * x)
 
 
 def _rasterise(vertices: np.ndarray, triangles: np.ndarray, grid: int) -> np.ndarray:
