@@ -68,7 +68,7 @@ def frame_for(face: FaceLandmarks, size: int = DEFAULT_SIZE) -> Framing:
 
 
 def apply_framing(image: np.ndarray, framing: Framing) -> np.ndarray:
-    """Cut and resize the crop; areas outside the portrait repeat its edge pixels.
+    """Cut and resize the crop; areas outside the portrait mirror the pixels inside it.
 
     Args:
         image: ``(H, W, 3)`` uint8 RGB portrait.
@@ -83,7 +83,7 @@ def apply_framing(image: np.ndarray, framing: Framing) -> np.ndarray:
         x1, y1 = int(np.ceil(framing.x0 + framing.side)), int(np.ceil(framing.y0 + framing.side))
         h, w = image.shape[:2]
         pad = (max(0, -y0), max(0, y1 - h), max(0, -x0), max(0, x1 - w))
-        padded = cv2.copyMakeBorder(image, *pad, cv2.BORDER_REPLICATE)
+        padded = cv2.copyMakeBorder(image, *pad, cv2.BORDER_REFLECT_101)
         crop = padded[y0 + pad[0] : y1 + pad[0], x0 + pad[2] : x1 + pad[2]]
         small = cv2.resize(
             crop,
@@ -97,5 +97,5 @@ def apply_framing(image: np.ndarray, framing: Framing) -> np.ndarray:
         matrix,
         (framing.size, framing.size),
         flags=cv2.INTER_CUBIC,
-        borderMode=cv2.BORDER_REPLICATE,
+        borderMode=cv2.BORDER_REFLECT_101,
     )

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from gateway.bench.face import bench_face
+from gateway.bench.portraits import bench_portraits
 from gateway.bench.render import bench_render
 from gateway.bench.report import Report, Section, new_report, write_report
 from gateway.errors import GatewayError
@@ -18,6 +19,7 @@ from gateway.settings import Settings
 SECTIONS: dict[str, Callable[[Settings, Path], Section]] = {
     "face": bench_face,
     "render": bench_render,
+    "portraits": bench_portraits,
 }
 
 

@@ -280,7 +280,7 @@ def speed_rows(renderer: Renderer, the_sweep: Sweep) -> list[Row]:
     ]
 
 
-def _face_box(model: FaceModel) -> tuple[int, int, int, int]:
+def face_box(model: FaceModel) -> tuple[int, int, int, int]:
     """A square around the head (for picture tiles)."""
     ys, xs = np.nonzero(model.masks.head > 0.5)
     cx, cy = xs.mean(), ys.mean()
@@ -294,7 +294,7 @@ def motion_pictures(renderer: Renderer, docs_dir: Path) -> list[str]:
     """The motion-space sheet (every axis at full strength) and the sweep contact sheet."""
     from generator.motion import LIMITS, NEUTRAL, SWEEP_EXTENT
 
-    x0, y0, x1, y1 = _face_box(renderer.model)
+    x0, y0, x1, y1 = face_box(renderer.model)
     tiles, labels = [renderer.model.image[y0:y1, x0:x1]], ["portrait"]
     neutral_vector = NEUTRAL.copy()
     for axis in EXPRESSION_MODES + tuple(SWEEP_EXTENT):

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from gateway.bench import run_benchmarks, write_report
+from gateway.bench.render import affine_baseline, run_closed_loop
 from gateway.bench.report import Row, Section, Timing, new_report
 from gateway.errors import GatewayError
 from gateway.settings import Settings
@@ -33,7 +35,7 @@ def test_report_keeps_sections_not_rerun(tmp_path: Path) -> None:
     assert "cores" in text  # the machine is named
 
 
-def test_face_section_measures_against_its_baseline(settings: Settings) -> None:
+def test_face_section_measures_against_its_baseline(settings: Settings, tmp_path: Path) -> None:
     report = run_benchmarks(settings, tmp_path, ["face"])
     rows = {row.name: row for row in report.sections[0].rows}
     assert rows["FaceLandmarker.analyse"].baseline == "YuNet detection"
@@ -41,6 +43,46 @@ def test_face_section_measures_against_its_baseline(settings: Settings) -> None:
     assert all(row.median_ms > 0 and row.runs == 30 for row in rows.values())
 
 
-def test_unknown_section_is_refused(settings: Settings) -> None:
+def test_unknown_section_is_refused(settings: Settings, tmp_path: Path) -> None:
     with pytest.raises(GatewayError, match="unknown benchmark section"):
         run_benchmarks(settings, tmp_path, ["warp-speed"])
+
+
+def test_affine_baseline_is_the_identity_when_nothing_moves(astronaut: np.ndarray) -> None:
+    from scipy.spatial import Delaunay
+
+    rng = np.random.default_rng(0)
+    points = rng.uniform(100, 400, (40, 3)).astype(np.float32)
+    triangles = Delaunay(points[:, :2]).simplices
+    same = affine_baseline(astronaut, points, points, triangles)
+    assert np.abs(same.astype(int) - astronaut).mean() < 0.5
+    moved = points.copy()
+    moved[:, 0] += 6
+    assert (
+        np.abs(affine_baseline(astronaut, points, moved, triangles).astype(int) - astronaut).mean()
+        > 1
+    )
+
+
+def test_closed_loop_finds_the_face_where_the_motion_put_it(
+    settings: Settings, astronaut: np.ndarray
+) -> None:
+    from gateway.assets import asset_path
+    from generator import FaceLandmarker
+    from generator.face_model import build_face_model
+    from generator.identity import FaceEmbedder
+    from generator.motion import sweep
+    from generator.render.renderer import Renderer
+
+    short = sweep(seconds_per_axis=0.2)
+    with FaceLandmarker(asset_path(settings.assets_dir, "face_landmarker")) as landmarker:
+        model = build_face_model(astronaut, landmarker)
+        renderer = Renderer(model)
+        embedder = FaceEmbedder(
+            asset_path(settings.assets_dir, "yunet"), asset_path(settings.assets_dir, "sface")
+        )
+        loop = run_closed_loop(renderer, short, landmarker, embedder)
+    assert not np.isnan(loop.landmark_error).any()
+    assert np.mean(loop.landmark_error) < 2.0
+    assert np.nanmin(loop.identity) > 0.5
+    assert np.nanmax(loop.outside_change) == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 from gateway.settings import Settings
@@ -36,3 +37,41 @@ def test_unknown_data_set_lists_the_known_ones(tmp_path: Path) -> None:
 
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert talkgate("no-such-command", home=tmp_path).returncode == 2
+
+
+def test_animate_writes_a_clip_from_a_motion_file(
+    settings: Settings, tmp_path: Path, astronaut: np.ndarray
+) -> None:
+    from generator import probe
+    from generator.motion import MotionSequence
+
+    portrait = tmp_path / "portrait.png"
+    Image.fromarray(astronaut).save(portrait)
+    motion = MotionSequence.neutral(12)
+    motion.values[:, motion.index("jaw_open")] = np.linspace(0, 1, 12)
+    motion.save(tmp_path / "motion.npz")
+    out = tmp_path / "out" / "clip.mp4"
+    done = talkgate(
+        "animate", str(portrait), "--motion", str(tmp_path / "motion.npz"),
+        "--size", "256", "-o", str(out), home=settings.home,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert f"wrote {out}: 12 frames, 256x256" in done.stdout
+    assert probe(out).frames == 12
+
+
+def test_animate_refuses_bad_input_with_a_message(settings: Settings, tmp_path: Path) -> None:
+    not_an_image = tmp_path / "notes.png"
+    not_an_image.write_text("hello")
+    done = talkgate("animate", str(not_an_image), "--sweep", "-o", "x.mp4", home=settings.home)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "PNG or JPEG" in done.stderr  # the hint says what would work
+    both = talkgate("animate", str(not_an_image), "-o", "x.mp4", home=settings.home)
+    assert both.returncode == 2 and "--motion FILE or --sweep" in both.stderr
+    bad_motion = tmp_path / "m.npz"
+    bad_motion.write_bytes(b"\x00" * 10)
+    done = talkgate(
+        "animate", str(not_an_image), "--motion", str(bad_motion), "-o", "x.mp4",
+        home=settings.home,
+    )  # fmt: skip
+    assert done.returncode == 1 and "not a talkgate motion file" in done.stderr

@@ -1,0 +1,128 @@
+"""The renderer, on the demo portrait with the real landmarker: what each kind of motion does
+to the pixels and to the landmarks the landmarker finds again."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from generator import FaceLandmarker, GeneratorError
+from generator.face_model import FaceModel, build_face_model
+from generator.motion import MotionSequence
+from generator.pipeline import resolve_device
+from generator.render.renderer import Renderer
+
+
+@pytest.fixture(scope="module")
+def landmarker(assets_dir: Path) -> Iterator[FaceLandmarker]:
+    with FaceLandmarker(assets_dir / "face_landmarker" / "face_landmarker.task") as marks:
+        yield marks
+
+
+@pytest.fixture(scope="module")
+def model(landmarker: FaceLandmarker, astronaut: np.ndarray) -> FaceModel:
+    return build_face_model(astronaut, landmarker)
+
+
+@pytest.fixture(scope="module")
+def renderer(model: FaceModel) -> Renderer:
+    return Renderer(model)
+
+
+def pose(**axes: float) -> np.ndarray:
+    motion = MotionSequence.neutral(1)
+    for axis, value in axes.items():
+        motion.values[0, motion.index(axis)] = value
+    return motion.values
+
+
+def render(renderer: Renderer, **axes: float) -> np.ndarray:
+    return renderer.render(pose(**axes))[0].numpy()
+
+
+def test_no_motion_gives_the_portrait_back(renderer: Renderer, model: FaceModel) -> None:
+    frame = render(renderer)
+    error = frame.astype(float) - model.image
+    psnr = 10 * np.log10(255**2 / np.mean(error**2))
+    assert psnr > 40
+    np.testing.assert_allclose(renderer.landmarks(pose())[0], model.face.points, atol=1e-3)
+
+
+def test_frames_are_batched_uint8(renderer: Renderer) -> None:
+    batch = np.concatenate([pose(), pose(jaw_open=1.0), pose(head_roll=10.0)])
+    frames = renderer.render(batch)
+    assert frames.shape == (3, 512, 512, 3) and frames.dtype == torch.uint8
+    assert len({bytes(f.numpy()) for f in frames}) == 3
+
+
+def test_jaw_opens_the_mouth_below_a_still_upper_lip(
+    renderer: Renderer, model: FaceModel, landmarker: FaceLandmarker
+) -> None:
+    intended = renderer.landmarks(pose(jaw_open=1.0))[0]
+    source = model.face.points
+    assert intended[14, 1] - source[14, 1] > 15  # lower lip drops
+    assert abs(intended[13, 1] - source[13, 1]) < 1  # upper lip stays
+    found = landmarker.detect(render(renderer, jaw_open=1.0))[0]
+    assert found.blendshapes["jawOpen"] > model.face.blendshapes["jawOpen"] + 0.15
+    assert np.abs(found.points[[13, 14], :2] - intended[[13, 14], :2]).max() < 3
+
+
+def test_out_of_range_values_are_clamped(renderer: Renderer) -> None:
+    np.testing.assert_array_equal(render(renderer, jaw_open=5.0), render(renderer, jaw_open=1.0))
+
+
+def test_expressions_leave_the_background_alone(renderer: Renderer) -> None:
+    still = render(renderer)
+    moved = render(renderer, jaw_open=1.0, smile_left=1.0, brow_raise=1.0, blink_right=1.0)
+    assert np.array_equal(still[:, :60], moved[:, :60])  # the left edge, far from the head
+    assert not np.array_equal(still, moved)
+
+
+def test_head_yaw_turns_the_head_the_way_the_landmarker_reads_it(
+    renderer: Renderer, model: FaceModel, landmarker: FaceLandmarker
+) -> None:
+    for yaw in (-15.0, 15.0):
+        found = landmarker.detect(render(renderer, head_yaw=yaw))[0]
+        change = found.head_pose.yaw - model.face.head_pose.yaw
+        assert np.sign(change) == np.sign(yaw) and abs(change) > 4
+
+
+def test_gaze_moves_the_irises_and_the_landmarker_follows(
+    renderer: Renderer, model: FaceModel, landmarker: FaceLandmarker
+) -> None:
+    intended = renderer.landmarks(pose(gaze_yaw=20.0))[0]
+    shift = intended[[468, 473], 0] - model.face.points[[468, 473], 0]
+    assert np.all(shift > 4)
+    found = landmarker.detect(render(renderer, gaze_yaw=20.0))[0]
+    assert np.all(found.points[[468, 473], 0] - model.face.points[[468, 473], 0] > 3)
+
+
+def test_blink_closes_the_eye(
+    renderer: Renderer, model: FaceModel, landmarker: FaceLandmarker
+) -> None:
+    found = landmarker.detect(render(renderer, blink_left=1.0, blink_right=1.0))[0]
+    for side in ("Left", "Right"):
+        assert (
+            found.blendshapes[f"eyeBlink{side}"] > model.face.blendshapes[f"eyeBlink{side}"] + 0.1
+        )
+
+
+def test_a_missing_gpu_is_a_clear_error() -> None:
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    with pytest.raises(GeneratorError, match="no CUDA GPU"):
+        resolve_device("cuda")
+    with pytest.raises(GeneratorError, match="unknown device"):
+        resolve_device("tpu:0:x")
+
+
+@pytest.mark.gpu
+def test_the_same_frames_come_out_on_the_gpu(model: FaceModel, renderer: Renderer) -> None:
+    batch = np.concatenate([pose(jaw_open=0.7, head_yaw=10.0), pose(gaze_pitch=-10.0)])
+    on_gpu = Renderer(model, device="cuda").render(batch).cpu().numpy().astype(int)
+    on_cpu = renderer.render(batch).numpy().astype(int)
+    assert np.abs(on_gpu - on_cpu).mean() < 0.5
