@@ -370,8 +370,9 @@ def bench_render(settings: Settings, docs_dir: Path) -> Section:
         notes=[
             "Landmark error: mean distance between re-detected and intended landmarks over the "
             f"{len(CONTOUR_POINTS)} lip, eye and face-oval contour points, averaged over frames.",
-            "Gaze is read off the re-detected irises: their shift within the eye corners, in the "
-            "face's own frame, over the eyeball radius (2.05 iris radii).",
+            "Gaze is read off the re-detected irises: their offset from where they would sit "
+            "looking straight ahead (the intended landmarks with gaze zero), in the portrait's "
+            "face axes, over the eyeball radius (2.05 iris radii).",
             "Head still: the largest per-pixel change, over the expression part of the sweep, "
             f"outside the head mask dilated by {HEAD_MARGIN:.0%} of the frame.",
         ],
