@@ -150,21 +150,20 @@ def _face_modes(q: np.ndarray) -> dict[str, np.ndarray]:
     below_line = y - line
     dx = x - mouth_centre[0]
     lateral = np.maximum(np.abs(dx) - half_width, 0.0)
-    # Lower-face weight: sharp along the lip line (lips part), widening towards the ears.
+    # Which side of the lips each point is on: sharp along the lip line (the lips part),
+    # widening beyond the corners towards the ears.
     band = 0.015 + 2.0 * lateral
-    jaw_weight = _smoothstep(below_line + 0.5 * lateral, -band, band)
-    for index in anatomy.LIP_INNER_LOWER[1:-1] + anatomy.LIP_OUTER_LOWER[1:-1]:
-        jaw_weight[index] = 1.0
-    for index in anatomy.LIP_INNER_UPPER[1:-1] + anatomy.LIP_OUTER_UPPER[1:-1]:
-        jaw_weight[index] = 0.0
-    for index in (anatomy.LIP_INNER_UPPER[0], anatomy.LIP_INNER_UPPER[-1]) + (
-        anatomy.LIP_OUTER_UPPER[0],
-        anatomy.LIP_OUTER_UPPER[-1],
-    ):
-        jaw_weight[index] = 0.5
+    below = _smoothstep(below_line + 0.5 * lateral, -band, band)
+    below[list(anatomy.LIP_INNER_LOWER[1:-1] + anatomy.LIP_OUTER_LOWER[1:-1])] = 1.0
+    below[list(anatomy.LIP_INNER_UPPER[1:-1] + anatomy.LIP_OUTER_UPPER[1:-1])] = 0.0
+    # Near the lips the opening is a lens: fully split at the middle, closed at the corners
+    # (both lips move half the drop there), so the warp never tears beyond the corners.
+    lens = np.sqrt(np.clip(1.0 - (dx / half_width) ** 2, 0.0, 1.0))
+    near = 1.0 - _smoothstep(np.abs(below_line), 0.05, 0.3)
+    jaw_weight = below * (1.0 - near) + near * (0.5 + (below - 0.5) * lens)
     # The jaw drops the lower lip and chin; towards the ears the drop fades (the hinge barely
-    # moves) and the chin slides back. The drop only grows downwards,
-    # so the warp stretches there and never folds.
+    # moves) and the chin slides back. The drop only grows downwards, so the warp stretches
+    # there and never folds.
     towards_ears = 1.0 - 0.7 * _smoothstep(lateral, 0.0, 0.7)
     jaw = np.zeros((n, 3))
     jaw[:, 1] = JAW_DROP * jaw_weight * towards_ears

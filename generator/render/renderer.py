@@ -288,8 +288,8 @@ class Renderer:
         def band(low: torch.Tensor, high: torch.Tensor) -> torch.Tensor:
             return ((v - low + 0.5).clamp(0, 1) * (high - v + 0.5).clamp(0, 1))[:, None]
 
-        phase = across * 4
-        gaps = 1 - 0.15 * torch.exp(-(((phase - phase.round()) / 0.06) ** 2))
+        phase = across * 3.5
+        gaps = 1 - 0.1 * torch.exp(-(((phase - phase.round()) / 0.06) ** 2))
         teeth = self._colours["teeth"] * (gaps * (0.55 + 0.45 * profile))[:, None]
         colour = self._colours["cavity"] * (1 - 0.4 * profile)[:, None]
         tongue_shape = (across / 0.75) ** 2 + ((v - lower_line + 0.12 * w) / (0.08 * w)) ** 2
