@@ -122,7 +122,8 @@ def animate_command(
     """Animate a portrait with a motion sequence; write an MP4."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from generator import FaceLandmarker, load_portrait, read_audio
+    from gateway.models import open_landmarker
+    from generator import load_portrait, read_audio
     from generator.face_model import build_face_model
     from generator.motion import MotionSequence
     from generator.motion import sweep as motion_sweep
@@ -138,7 +139,7 @@ def animate_command(
     sequence = motion_sweep().motion if sweep else MotionSequence.load(motion)
     soundtrack = read_audio(audio) if audio is not None else None
     settings = get_settings()
-    with FaceLandmarker(asset_store.asset_path(settings.assets_dir, "face_landmarker")) as marks:
+    with open_landmarker(settings) as marks:
         model = build_face_model(load_portrait(portrait), marks, size=size, choose=face)
     output.parent.mkdir(parents=True, exist_ok=True)
     columns = (TextColumn("rendering"), BarColumn(), TextColumn("{task.completed}/{task.total}"))

@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from gateway.assets import asset_path
+from gateway.models import open_landmarker
 from gateway.settings import Settings
-from generator import FaceLandmarker, draw_landmarks
+from generator import draw_landmarks
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ def run_demo(settings: Settings) -> DemoResult:
         GeneratorError: face analysis failed.
     """
     portrait = demo_portrait()
-    with FaceLandmarker(asset_path(settings.assets_dir, "face_landmarker")) as landmarker:
+    with open_landmarker(settings) as landmarker:
         face = landmarker.analyse(portrait)
     out_dir = settings.outputs_dir / "demo"
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -142,16 +142,33 @@ class FaceLandmarker:
     Use it as a context manager (or call :meth:`close`): it holds a native graph.
     """
 
-    def __init__(self, model_path: Path, *, max_faces: int = 4) -> None:
-        """Load the ``face_landmarker.task`` model.
+    def __init__(
+        self, model_path: Path, *, max_faces: int = 4, detector_path: Path | None = None
+    ) -> None:
+        """Load the ``face_landmarker.task`` model (and YuNet, if given).
 
         Args:
             model_path: path to the verified ``face_landmarker.task`` asset.
             max_faces: the most faces reported by :meth:`detect`.
+            detector_path: the YuNet face detector. MediaPipe's own detector looks at a
+                downscaled image and misses faces that are small in a large photo (a group
+                photo of 1920 px with 250-px faces); YuNet finds those, and each is then
+                analysed in a crop around it.
 
         Raises:
-            GeneratorError: the model file cannot be loaded.
+            GeneratorError: a model file cannot be loaded.
         """
+        self.max_faces = max_faces
+        self._yunet = None
+        if detector_path is not None:
+            import cv2
+
+            # OpenCV 5's new DNN engine warns about targets it ignores; nothing to act on.
+            cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+            try:
+                self._yunet = cv2.FaceDetectorYN.create(str(detector_path), "", (320, 320), 0.7)
+            except cv2.error as exc:
+                raise GeneratorError(f"cannot load the face detector {detector_path}") from exc
         from mediapipe.tasks.python import BaseOptions, vision
 
         options = vision.FaceLandmarkerOptions(
@@ -173,6 +190,20 @@ class FaceLandmarker:
         Args:
             image: ``(H, W, 3)`` uint8 RGB.
         """
+        faces = self._landmarks(image)
+        for box in self._boxes(image):
+            if len(faces) >= self.max_faces:
+                break
+            if not any(_inside(face, box) for face in faces):
+                faces += self._landmarks_around(image, box)
+        return sorted(faces, key=lambda face: face.width, reverse=True)
+
+    def count(self, image: np.ndarray) -> int:
+        """How many faces the image holds (YuNet's count when loaded, beyond ``max_faces``)."""
+        return max(len(self.detect(image)), len(self._boxes(image)))
+
+    def _landmarks(self, image: np.ndarray) -> list[FaceLandmarks]:
+        """MediaPipe on the whole image."""
         import mediapipe as mp
 
         height, width = image.shape[:2]
@@ -180,7 +211,7 @@ class FaceLandmarker:
         with _native_stderr_silenced():
             result = self._landmarker.detect(frame)
         scale = np.array([width, height, width], dtype=np.float32)
-        faces = [
+        return [
             FaceLandmarks(
                 points=np.array([(p.x, p.y, p.z) for p in landmarks], dtype=np.float32) * scale,
                 blendshapes={c.category_name: float(c.score) for c in shapes},
@@ -194,7 +225,37 @@ class FaceLandmarker:
                 strict=True,
             )
         ]
-        return sorted(faces, key=lambda face: face.width, reverse=True)
+
+    def _boxes(self, image: np.ndarray) -> list[tuple[float, float, float, float]]:
+        """YuNet's face boxes ``(x, y, w, h)``, largest first (none without YuNet)."""
+        if self._yunet is None:
+            return []
+        import cv2
+
+        height, width = image.shape[:2]
+        self._yunet.setInputSize((width, height))
+        _, found = self._yunet.detect(cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+        boxes = [tuple(float(v) for v in row[:4]) for row in (found if found is not None else [])]
+        return sorted(boxes, key=lambda b: b[2] * b[3], reverse=True)
+
+    def _landmarks_around(
+        self, image: np.ndarray, box: tuple[float, float, float, float]
+    ) -> list[FaceLandmarks]:
+        """MediaPipe on a square crop twice the box's size, mapped back to the image."""
+        x, y, w, h = box
+        side = 2.0 * max(w, h)
+        height, width = image.shape[:2]
+        x0 = int(max(0, x + w / 2 - side / 2))
+        y0 = int(max(0, y + h / 2 - side / 2))
+        x1, y1 = int(min(width, x0 + side)), int(min(height, y0 + side))
+        found = self._landmarks(np.ascontiguousarray(image[y0:y1, x0:x1]))
+        if not found:
+            return []
+        centre = np.array([x + w / 2 - x0, y + h / 2 - y0])
+        face = min(found, key=lambda f: float(np.linalg.norm(f.points[:, :2].mean(0) - centre)))
+        points = face.points.copy()
+        points[:, :2] += np.array([x0, y0], dtype=np.float32)
+        return [FaceLandmarks(points, face.blendshapes, face.transform, image_size=(width, height))]
 
     def analyse(self, image: np.ndarray, *, choose: int | None = None) -> FaceLandmarks:
         """The one face of a portrait (or the chosen one), checked to be animatable.
@@ -216,7 +277,7 @@ class FaceLandmarker:
             raise NoFaceFound(f"no face found in the {width}x{height} portrait")
         if choose is None:
             if len(faces) > 1:
-                raise MultipleFacesFound(len(faces))
+                raise MultipleFacesFound(self.count(image))
             choose = 0
         if not 0 <= choose < len(faces):
             raise NoFaceFound(f"face {choose} was chosen but the portrait has {len(faces)}")
@@ -231,6 +292,13 @@ class FaceLandmarker:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _inside(face: FaceLandmarks, box: tuple[float, float, float, float]) -> bool:
+    """Whether a detector box's centre falls inside a face's landmark box."""
+    x, y, w, h = box
+    x0, y0, x1, y1 = face.bbox
+    return x0 <= x + w / 2 <= x1 and y0 <= y + h / 2 <= y1
 
 
 @contextlib.contextmanager

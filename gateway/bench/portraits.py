@@ -13,14 +13,14 @@ from pathlib import Path
 
 import numpy as np
 
-from gateway.assets import asset_path
 from gateway.bench.render import face_box
 from gateway.bench.report import Metric, Row, Section, Timing
 from gateway.datasets import fetch_dataset, load_manifest
 from gateway.errors import DatasetError
+from gateway.models import open_landmarker
 from gateway.pictures import contact_sheet, save_png
 from gateway.settings import Settings
-from generator import FaceLandmarker, GeneratorError, load_portrait
+from generator import GeneratorError, load_portrait
 from generator.face_model import build_face_model
 from generator.motion import NEUTRAL, MotionSequence, sweep
 from generator.render.renderer import Renderer
@@ -70,7 +70,7 @@ def bench_portraits(settings: Settings, docs_dir: Path) -> Section:
     motion = sweep().motion
     tiles, labels, refused, seconds = [], [], [], []
     images = _images(settings)
-    with FaceLandmarker(asset_path(settings.assets_dir, "face_landmarker")) as landmarker:
+    with open_landmarker(settings) as landmarker:
         for label, path in images:
             try:
                 model = build_face_model(load_portrait(path), landmarker)

@@ -16,9 +16,9 @@ import cv2
 import numpy as np
 from scipy.stats import spearmanr
 
-from gateway.assets import asset_path
 from gateway.bench.report import Metric, Row, Section, Timing, measure
 from gateway.demo import demo_portrait
+from gateway.models import open_embedder, open_landmarker
 from gateway.pictures import contact_sheet, save_png
 from gateway.settings import Settings
 from generator import anatomy
@@ -344,12 +344,10 @@ def bench_render(settings: Settings, docs_dir: Path) -> Section:
     """Quality targets (closed loop) and speed of the renderer on the demo portrait."""
     keep_freed_memory()
     the_sweep = sweep()
-    with FaceLandmarker(asset_path(settings.assets_dir, "face_landmarker")) as landmarker:
+    with open_landmarker(settings) as landmarker:
         model = build_face_model(demo_portrait(), landmarker)
         renderer = Renderer(model)
-        embedder = FaceEmbedder(
-            asset_path(settings.assets_dir, "yunet"), asset_path(settings.assets_dir, "sface")
-        )
+        embedder = open_embedder(settings)
         loop = run_closed_loop(renderer, the_sweep, landmarker, embedder)
     metrics = quality_metrics(model, renderer, the_sweep, loop)
     rows = speed_rows(renderer, the_sweep)

@@ -97,3 +97,28 @@ def test_a_turned_head_is_refused(landmarker: FaceLandmarker, astronaut: np.ndar
     turned = dataclasses.replace(face, transform=_rotation(yaw=-40, pitch=0, roll=0))
     with pytest.raises(ExtremePose, match="turned 40°; at most 35° works"):
         require_animatable(turned)
+
+
+def test_faces_small_in_a_large_group_photo_are_found_with_yunet(
+    landmarker: FaceLandmarker, assets_dir: Path, astronaut: np.ndarray
+) -> None:
+    head = astronaut[20:300, 100:350]
+    group = np.full((1400, 2000, 3), 120, np.uint8)
+    for y, x in ((100, 150), (900, 900), (300, 1600)):
+        group[y : y + 280, x : x + 250] = head
+    assert landmarker.detect(group) == []  # MediaPipe alone looks at too small a picture
+    with FaceLandmarker(
+        assets_dir / "face_landmarker" / "face_landmarker.task",
+        detector_path=assets_dir / "yunet" / "face_detection_yunet_2023mar_int8bq.onnx",
+    ) as both:
+        faces = both.detect(group)
+        assert len(faces) == 3 and all(face.image_size == (2000, 1400) for face in faces)
+        # Each face where its copy was pasted (the face sits at about (125, 105) in the head).
+        expected = np.array([(275, 205), (1025, 1005), (1725, 405)])
+        for face in faces:
+            centre = face.points[:, :2].mean(0)
+            assert np.linalg.norm(expected - centre, axis=1).min() < 30
+        with pytest.raises(MultipleFacesFound, match="found 3 faces"):
+            both.analyse(group)
+        chosen = both.analyse(group, choose=2)
+        assert 100 < chosen.size < 140
