@@ -206,7 +206,8 @@ def data_fetch_command(
 def demo_command() -> None:
     """Run the pipeline on the demo portrait.
 
-    Today: face analysis and a landmark overlay written under the data directory.
+    Today: face analysis, a landmark overlay and an animated motion sweep, written under
+    the data directory.
     """
     from gateway.demo import run_demo
 
@@ -218,6 +219,11 @@ def demo_command() -> None:
         f"strongest blendshapes: {shapes}"
     )
     console.print(f"landmark overlay: {result.overlay_path}")
+    clip = result.clip
+    console.print(
+        f"animated sweep: {clip.path} ({clip.frames} frames, {clip.width}x{clip.height}, "
+        f"{clip.video_duration_s:.1f} s)"
+    )
 
 
 @app.command("bench")

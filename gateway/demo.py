@@ -1,8 +1,9 @@
 """`talkgate demo`: the pipeline run end to end on the embedded defaults.
 
 For now the demo runs face analysis on the demo portrait (NASA's astronaut portrait of
-Eileen Collins, public domain, shipped in scikit-image) and writes a landmark overlay.
-Later stages (motion, rendering, marking, signing, the gateway) extend it step by step.
+Eileen Collins, public domain, shipped in scikit-image), writes a landmark overlay, and
+animates the portrait through a short motion sweep into an MP4. Later stages (audio-driven
+motion, marking, signing, the gateway) extend it step by step.
 """
 
 from __future__ import annotations
@@ -15,7 +16,11 @@ from PIL import Image
 
 from gateway.models import open_landmarker
 from gateway.settings import Settings
-from generator import draw_landmarks
+from generator import ClipInfo, draw_landmarks
+from generator.face_model import build_face_model
+from generator.motion import sweep
+from generator.pipeline import render_clip
+from generator.runtime import keep_freed_memory
 
 
 @dataclass(frozen=True)
@@ -23,6 +28,7 @@ class DemoResult:
     """What the demo made and where it put it."""
 
     overlay_path: Path
+    clip: ClipInfo
     landmark_count: int
     face_size_px: float
     head_yaw_deg: float
@@ -37,22 +43,28 @@ def demo_portrait() -> np.ndarray:
 
 
 def run_demo(settings: Settings) -> DemoResult:
-    """Analyse the demo portrait's face and save the landmark overlay under the data directory.
+    """Analyse the demo portrait's face, save the landmark overlay and animate the portrait
+    through a 12-second motion sweep, all under the data directory.
 
     Raises:
         AssetError: the face landmarker asset is missing or corrupt.
-        GeneratorError: face analysis failed.
+        GeneratorError: face analysis or rendering failed.
     """
     portrait = demo_portrait()
     with open_landmarker(settings) as landmarker:
         face = landmarker.analyse(portrait)
+        model = build_face_model(portrait, landmarker)
     out_dir = settings.outputs_dir / "demo"
     out_dir.mkdir(parents=True, exist_ok=True)
     overlay_path = out_dir / "astronaut_landmarks.png"
     Image.fromarray(draw_landmarks(portrait, face)).save(overlay_path)
+    keep_freed_memory()
+    clip = render_clip(model, sweep(seconds_per_axis=0.5).motion, out_dir / "astronaut_sweep.mp4")
     top = sorted(
         ((name, score) for name, score in face.blendshapes.items() if name != "_neutral"),
         key=lambda item: item[1],
         reverse=True,
     )[:3]
-    return DemoResult(overlay_path, len(face.points), face.size, face.head_pose.yaw, tuple(top))
+    return DemoResult(
+        overlay_path, clip, len(face.points), face.size, face.head_pose.yaw, tuple(top)
+    )

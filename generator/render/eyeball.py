@@ -15,6 +15,9 @@ import numpy as np
 from generator import anatomy
 from generator.regions import iris_circle, outline, polygon_mask
 
+#: The iris sprite's radius as a share of the landmarks' iris radius.
+IRIS_SHRINK = 0.9
+
 _EYES = (
     (anatomy.RIGHT_EYE_UPPER, anatomy.RIGHT_EYE_LOWER, anatomy.RIGHT_IRIS),
     (anatomy.LEFT_EYE_UPPER, anatomy.LEFT_EYE_LOWER, anatomy.LEFT_IRIS),
@@ -40,7 +43,9 @@ def prepare_eyes(image: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.
         opening = polygon_mask((height, width), outline(points, upper, lower))
         centre, radius = iris_circle(points, iris)
         distance = np.hypot(xs - centre[0], ys - centre[1])
-        disc = np.clip(radius + 0.5 - distance, 0.0, 1.0)
+        # The landmarks' iris circle reaches a little into the sclera; a sprite that size
+        # would carry a white rim along with the iris.
+        disc = np.clip(IRIS_SHRINK * radius + 0.5 - distance, 0.0, 1.0)
         _continue_sclera(base, image, opening > 0.5, distance <= radius + 1.0)
         irises[..., :3] += disc[..., None] * _whole_iris(image, opening, centre, radius, xs, ys)
         irises[..., 3] = np.maximum(irises[..., 3], disc)

@@ -8,6 +8,7 @@ import numpy as np
 from PIL import Image
 
 from gateway.settings import Settings
+from generator import probe
 from tests.utils.cli import run_talkgate as talkgate
 
 
@@ -18,6 +19,9 @@ def test_demo_writes_the_landmark_overlay(settings: Settings) -> None:
     overlay = settings.outputs_dir / "demo" / "astronaut_landmarks.png"
     assert f"landmark overlay: {overlay}" in done.stdout
     assert Image.open(overlay).size == (512, 512)
+    clip = settings.outputs_dir / "demo" / "astronaut_sweep.mp4"
+    assert f"animated sweep: {clip} (288 frames, 512x512" in done.stdout
+    assert probe(clip).frames == 288
 
 
 def test_demo_without_assets_says_how_to_fix_it(tmp_path: Path) -> None:
@@ -42,7 +46,6 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
 def test_animate_writes_a_clip_from_a_motion_file(
     settings: Settings, tmp_path: Path, astronaut: np.ndarray
 ) -> None:
-    from generator import probe
     from generator.motion import MotionSequence
 
     portrait = tmp_path / "portrait.png"
