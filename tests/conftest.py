@@ -12,6 +12,8 @@ import pytest
 
 from gateway import assets
 from gateway.settings import Settings
+from generator import FaceLandmarker
+from generator.face_model import FaceModel, build_face_model
 from tests.utils import servers
 
 pytest_plugins = ["pytester"]
@@ -65,6 +67,19 @@ def astronaut() -> np.ndarray:
     from skimage import data
 
     return np.ascontiguousarray(data.astronaut())
+
+
+@pytest.fixture(scope="session")
+def landmarker(assets_dir: Path) -> Iterator[FaceLandmarker]:
+    """MediaPipe's face landmarker (without YuNet), shared by the session."""
+    with FaceLandmarker(assets_dir / "face_landmarker" / "face_landmarker.task") as model:
+        yield model
+
+
+@pytest.fixture(scope="session")
+def astronaut_model(landmarker: FaceLandmarker, astronaut: np.ndarray) -> FaceModel:
+    """The demo portrait's face model at 512×512."""
+    return build_face_model(astronaut, landmarker)
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -21,12 +20,6 @@ from generator import (
     require_animatable,
 )
 from tests.utils.media import noise_image
-
-
-@pytest.fixture(scope="module")
-def landmarker(assets_dir: Path) -> Iterator[FaceLandmarker]:
-    with FaceLandmarker(assets_dir / "face_landmarker" / "face_landmarker.task") as model:
-        yield model
 
 
 def test_astronaut_gives_478_landmarks_on_the_face(

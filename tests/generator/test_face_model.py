@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -13,14 +10,8 @@ from generator.face_model import FaceModel, build_face_model
 
 
 @pytest.fixture(scope="module")
-def landmarker(assets_dir: Path) -> Iterator[FaceLandmarker]:
-    with FaceLandmarker(assets_dir / "face_landmarker" / "face_landmarker.task") as marks:
-        yield marks
-
-
-@pytest.fixture(scope="module")
-def model(landmarker: FaceLandmarker, astronaut: np.ndarray) -> FaceModel:
-    return build_face_model(astronaut, landmarker)
+def model(astronaut_model: FaceModel) -> FaceModel:
+    return astronaut_model
 
 
 def test_framing_is_head_and_shoulders_at_the_asked_size(

@@ -3,29 +3,20 @@ to the pixels and to the landmarks the landmarker finds again."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
 
 from generator import FaceLandmarker, GeneratorError
-from generator.face_model import FaceModel, build_face_model
+from generator.face_model import FaceModel
 from generator.motion import MotionSequence
 from generator.pipeline import resolve_device
 from generator.render.renderer import Renderer
 
 
 @pytest.fixture(scope="module")
-def landmarker(assets_dir: Path) -> Iterator[FaceLandmarker]:
-    with FaceLandmarker(assets_dir / "face_landmarker" / "face_landmarker.task") as marks:
-        yield marks
-
-
-@pytest.fixture(scope="module")
-def model(landmarker: FaceLandmarker, astronaut: np.ndarray) -> FaceModel:
-    return build_face_model(astronaut, landmarker)
+def model(astronaut_model: FaceModel) -> FaceModel:
+    return astronaut_model
 
 
 @pytest.fixture(scope="module")
