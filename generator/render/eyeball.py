@@ -15,9 +15,6 @@ import numpy as np
 from generator import anatomy
 from generator.regions import iris_circle, outline, polygon_mask
 
-#: The iris sprite's radius as a share of the landmarks' iris radius.
-IRIS_SHRINK = 0.9
-
 _EYES = (
     (anatomy.RIGHT_EYE_UPPER, anatomy.RIGHT_EYE_LOWER, anatomy.RIGHT_IRIS),
     (anatomy.LEFT_EYE_UPPER, anatomy.LEFT_EYE_LOWER, anatomy.LEFT_IRIS),
@@ -43,13 +40,31 @@ def prepare_eyes(image: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.
         opening = polygon_mask((height, width), outline(points, upper, lower))
         centre, radius = iris_circle(points, iris)
         distance = np.hypot(xs - centre[0], ys - centre[1])
-        # The landmarks' iris circle reaches a little into the sclera; a sprite that size
-        # would carry a white rim along with the iris.
-        disc = np.clip(IRIS_SHRINK * radius + 0.5 - distance, 0.0, 1.0)
+        disc = np.clip(radius + 0.5 - distance, 0.0, 1.0)
         _continue_sclera(base, image, opening > 0.5, distance <= radius + 1.0)
-        irises[..., :3] += disc[..., None] * _whole_iris(image, opening, centre, radius, xs, ys)
-        irises[..., 3] = np.maximum(irises[..., 3], disc)
+        colour = _whole_iris(image, opening, centre, radius, xs, ys)
+        irises[..., :3] += disc[..., None] * colour
+        cover = disc * _not_sclera(colour, base, distance, radius, opening > 0.5)
+        irises[..., 3] = np.maximum(irises[..., 3], cover)
     return base, irises
+
+
+def _not_sclera(
+    colour: np.ndarray, base: np.ndarray, distance: np.ndarray, radius: float, opening: np.ndarray
+) -> np.ndarray:
+    """How much of the iris sprite's rim is really iris. The landmarks' iris circle reaches a
+    little into the sclera; bright rim pixels are made see-through so the sprite does not
+    carry a white ring along when it moves (the sclera under them is painted in the base)."""
+    luminance = colour.mean(axis=-1)
+    core = (distance < 0.6 * radius) & opening
+    if not core.any():
+        return np.ones_like(distance)
+    dark = float(np.median(luminance[core]))
+    sclera = opening & (distance > radius + 1.0)
+    bright = float(base[sclera].mean()) if sclera.any() else 1.0
+    excess = np.clip((luminance - dark) / max(bright - dark, 1e-3), 0.0, 1.0)
+    rim = np.clip((distance - 0.75 * radius) / (0.25 * radius), 0.0, 1.0)
+    return 1.0 - rim * excess
 
 
 def _continue_sclera(

@@ -33,6 +33,8 @@ from generator.render.eyeball import prepare_eyes
 FADE_UNITS = 0.8
 #: Width of the head's fall-off into the background, in face units (inter-iris distances).
 FALLOFF_UNITS = 0.45
+#: Lips apart by this share of the mouth's width show enough of the inside to re-use it.
+OPEN_MOUTH_SHARE = 0.08
 #: Steepest depth change per pixel across the frame: at 1.5 a head turn of up to 40° keeps
 #: the warp one-to-one (sin 40° × 1.5 < 1).
 MAX_DEPTH_SLOPE = 1.5
@@ -69,6 +71,8 @@ class Rig:
         eyeball_radius: pixels an iris travels per radian of gaze.
         source_gap: the portrait's own mouth opening at its centre, in pixels.
         mouth_width: the portrait's inner mouth width, in pixels.
+        mouth_open: whether the portrait's lips are apart enough to re-use what shows between
+            them (its own teeth) instead of drawing an interior.
         colours: mouth interior colours.
     """
 
@@ -89,6 +93,7 @@ class Rig:
     eyeball_radius: float
     source_gap: float
     mouth_width: float
+    mouth_open: bool
     colours: MouthColours
 
     @property
@@ -136,6 +141,8 @@ def build_rig(model: FaceModel) -> Rig:
         [iris_circle(points, iris)[1] for iris in (anatomy.RIGHT_IRIS, anatomy.LEFT_IRIS)]
     )
     base, irises = prepare_eyes(image, points)
+    source_gap = float(np.linalg.norm(points[14, :2] - points[13, :2]))
+    mouth_width = float(np.linalg.norm(points[308, :2] - points[78, :2]))
     return Rig(
         size=size,
         base=base,
@@ -152,8 +159,9 @@ def build_rig(model: FaceModel) -> Rig:
         roi_corners=corners,
         roi_weights=weights.astype(np.float32),
         eyeball_radius=float(EYEBALL_PER_IRIS * iris_radius),
-        source_gap=float(np.linalg.norm(points[14, :2] - points[13, :2])),
-        mouth_width=float(np.linalg.norm(points[308, :2] - points[78, :2])),
+        source_gap=source_gap,
+        mouth_width=mouth_width,
+        mouth_open=source_gap >= OPEN_MOUTH_SHARE * mouth_width,
         colours=_mouth_colours(model),
     )
 
