@@ -143,7 +143,7 @@ class FaceLandmarker:
     """
 
     def __init__(
-        self, model_path: Path, *, max_faces: int = 4, detector_path: Path | None = None
+        self, model_path: Path, *, max_faces: int = 8, detector_path: Path | None = None
     ) -> None:
         """Load the ``face_landmarker.task`` model (and YuNet, if given).
 
@@ -197,10 +197,6 @@ class FaceLandmarker:
             if not any(_inside(face, box) for face in faces):
                 faces += self._landmarks_around(image, box)
         return sorted(faces, key=lambda face: face.width, reverse=True)
-
-    def count(self, image: np.ndarray) -> int:
-        """How many faces the image holds (YuNet's count when loaded, beyond ``max_faces``)."""
-        return max(len(self.detect(image)), len(self._boxes(image)))
 
     def _landmarks(self, image: np.ndarray) -> list[FaceLandmarks]:
         """MediaPipe on the whole image."""
@@ -260,10 +256,13 @@ class FaceLandmarker:
     def analyse(self, image: np.ndarray, *, choose: int | None = None) -> FaceLandmarks:
         """The one face of a portrait (or the chosen one), checked to be animatable.
 
+        Faces too small to animate (people far behind the subject) do not count as "more
+        than one face"; they cannot be the one meant.
+
         Args:
             image: ``(H, W, 3)`` uint8 RGB.
-            choose: which face to take when there are several, counting from 0 by size,
-                largest first; ``None`` requires exactly one face.
+            choose: which face to take when there are several big enough to animate,
+                counting from 0 by size, largest first; ``None`` requires exactly one.
 
         Raises:
             NoFaceFound: no face was found, or fewer than ``choose + 1``.
@@ -275,13 +274,16 @@ class FaceLandmarker:
         if not faces:
             height, width = image.shape[:2]
             raise NoFaceFound(f"no face found in the {width}x{height} portrait")
+        candidates = [face for face in faces if face.size >= MIN_FACE_PX] or faces[:1]
         if choose is None:
-            if len(faces) > 1:
-                raise MultipleFacesFound(self.count(image))
+            if len(candidates) > 1:
+                raise MultipleFacesFound(len(candidates))
             choose = 0
-        if not 0 <= choose < len(faces):
-            raise NoFaceFound(f"face {choose} was chosen but the portrait has {len(faces)}")
-        return require_animatable(faces[choose])
+        if not 0 <= choose < len(candidates):
+            raise NoFaceFound(
+                f"face {choose} was chosen but the portrait has {len(candidates)} to choose from"
+            )
+        return require_animatable(candidates[choose])
 
     def close(self) -> None:
         """Release the native graph."""

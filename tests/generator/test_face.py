@@ -115,3 +115,19 @@ def test_faces_small_in_a_large_group_photo_are_found_with_yunet(
             both.analyse(group)
         chosen = both.analyse(group, choose=2)
         assert 100 < chosen.size < 140
+
+
+def test_small_faces_in_the_background_do_not_make_a_portrait_ambiguous(
+    assets_dir: Path, astronaut: np.ndarray
+) -> None:
+    scene = np.full((1024, 1024, 3), 120, np.uint8)
+    scene[200:712, 300:812] = astronaut  # the subject, face ~106 px tall
+    small = cv2.resize(astronaut[20:300, 100:350], (125, 140), interpolation=cv2.INTER_AREA)
+    scene[40:180, 40:165] = small  # a bystander, face ~50 px
+    with FaceLandmarker(
+        assets_dir / "face_landmarker" / "face_landmarker.task",
+        detector_path=assets_dir / "yunet" / "face_detection_yunet_2023mar_int8bq.onnx",
+    ) as both:
+        assert len(both.detect(scene)) == 2
+        subject = both.analyse(scene)
+    assert subject.size > 96 and subject.bbox[0] > 300
