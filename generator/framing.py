@@ -68,7 +68,8 @@ def frame_for(face: FaceLandmarks, size: int = DEFAULT_SIZE) -> Framing:
 
 
 def apply_framing(image: np.ndarray, framing: Framing) -> np.ndarray:
-    """Cut and resize the crop; areas outside the portrait mirror the pixels inside it.
+    """Cut and resize the crop. Areas outside the portrait repeat its edge, blurred into soft
+    colour (mirroring would copy a face into the border, repeating alone draws streaks).
 
     Args:
         image: ``(H, W, 3)`` uint8 RGB portrait.
@@ -76,6 +77,7 @@ def apply_framing(image: np.ndarray, framing: Framing) -> np.ndarray:
     Returns:
         ``(size, size, 3)`` uint8 RGB.
     """
+    outside = _outside(framing, image.shape[:2])
     s = framing.scale
     matrix = np.array([[s, 0, -s * framing.x0], [0, s, -s * framing.y0]], dtype=np.float64)
     if s < 1:  # shrinking: average over each output pixel's footprint, no aliasing
@@ -83,7 +85,7 @@ def apply_framing(image: np.ndarray, framing: Framing) -> np.ndarray:
         x1, y1 = int(np.ceil(framing.x0 + framing.side)), int(np.ceil(framing.y0 + framing.side))
         h, w = image.shape[:2]
         pad = (max(0, -y0), max(0, y1 - h), max(0, -x0), max(0, x1 - w))
-        padded = cv2.copyMakeBorder(image, *pad, cv2.BORDER_REFLECT_101)
+        padded = cv2.copyMakeBorder(image, *pad, cv2.BORDER_REPLICATE)
         crop = padded[y0 + pad[0] : y1 + pad[0], x0 + pad[2] : x1 + pad[2]]
         small = cv2.resize(
             crop,
@@ -92,10 +94,27 @@ def apply_framing(image: np.ndarray, framing: Framing) -> np.ndarray:
         )
         shift = np.array([[1, 0, -(framing.x0 - x0) * s], [0, 1, -(framing.y0 - y0) * s]])
         image, matrix = small, shift
-    return cv2.warpAffine(
+    framed = cv2.warpAffine(
         image,
         matrix,
         (framing.size, framing.size),
         flags=cv2.INTER_CUBIC,
-        borderMode=cv2.BORDER_REFLECT_101,
+        borderMode=cv2.BORDER_REPLICATE,
     )
+    if not outside.any():
+        return framed
+    soft = cv2.GaussianBlur(framed, (0, 0), framing.size / 24)
+    blend = outside[..., None]
+    return np.round(framed * (1 - blend) + soft * blend).astype(np.uint8)
+
+
+def _outside(framing: Framing, shape: tuple[int, int]) -> np.ndarray:
+    """``(size, size)`` float32: 0 where the frame shows the portrait, rising to 1 within
+    8 output pixels beyond its edge."""
+    height, width = shape
+    centres = (np.arange(framing.size) + 0.5) / framing.scale - 0.5
+    xs, ys = framing.x0 + centres, framing.y0 + centres
+    beyond_x = np.maximum(np.maximum(-xs, xs - (width - 1)), 0.0) * framing.scale
+    beyond_y = np.maximum(np.maximum(-ys, ys - (height - 1)), 0.0) * framing.scale
+    beyond = np.maximum(beyond_y[:, None], beyond_x[None, :])
+    return np.clip(beyond / 8.0, 0.0, 1.0).astype(np.float32)
