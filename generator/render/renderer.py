@@ -28,6 +28,7 @@ from generator.face import rotation_matrices
 from generator.face_model import FaceModel
 from generator.motion import EXPRESSION_MODES, MotionSequence
 from generator.render.curves import CurveFrame, soft_between
+from generator.render.mouth import drawn_interior, own_interior
 from generator.render.rig import Rig, build_rig
 
 #: Newton steps inverting the forward field; 2 reach 0.13 px at worst over the sweep
@@ -280,90 +281,23 @@ class Renderer:
         )
         upper_line = mouth.height(self._place(motion, still)[..., :2])
         lower_line = mouth.height(self._place(motion, jaw)[..., :2])
-        colour = self._drawn_interior(
-            mouth, upper_line, lower_line, width, teeth=not rig.mouth_open
+        colour = drawn_interior(
+            mouth, upper_line, lower_line, width, self._colours, teeth=not rig.mouth_open
         )
         if rig.mouth_open:
-            own, cover = self._own_interior(mouth, upper_line, lower_line, scale)
+            own, cover = own_interior(
+                mouth,
+                upper_line,
+                lower_line,
+                scale,
+                self._base,
+                self._vertices[list(anatomy.LIP_INNER_UPPER), :2],
+                self._vertices[list(anatomy.LIP_INNER_LOWER), :2],
+            )
             colour = colour + cover * (own - colour)
         alpha = (opening * strength[:, None, None])[:, None]
         region = frames[:, :, y0:y1, x0:x1]
         region += alpha * (colour - region)
-
-    def _own_interior(
-        self,
-        mouth: CurveFrame,
-        upper_line: torch.Tensor,
-        lower_line: torch.Tensor,
-        scale: torch.Tensor,
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """The portrait's own open mouth, re-used: what showed below its upper lip (upper
-        teeth) stays with the skull, what showed above its lower lip (lower teeth) rides the
-        jaw. Returns the colours and their coverage; the opening between is left to the
-        drawn cavity."""
-        upper = self._vertices[list(anatomy.LIP_INNER_UPPER), :2]
-        lower = self._vertices[list(anatomy.LIP_INNER_LOWER), :2]
-        batch = len(upper_line)
-        first = upper[:1].expand(batch, -1)
-        delta = upper[-1:] - upper[:1]
-        length = delta.norm(dim=1).expand(batch)
-        axis = (delta / delta.norm(dim=1, keepdim=True)).expand(batch, -1)
-        source = CurveFrame(u=mouth.u, v=mouth.v, origin=first, axis=axis, length=length)
-        top = source.height(upper.expand(batch, -1, -1))
-        bottom = source.height(lower.expand(batch, -1, -1))
-        shrink = 1 / scale[:, None, None]
-        below_upper = (mouth.v - upper_line) * shrink
-        above_lower = (lower_line - mouth.v) * shrink
-        half = (bottom - top) / 2
-        v = torch.where(below_upper < above_lower, top + below_upper, bottom - above_lower)
-        cover = torch.maximum(half - below_upper, half - above_lower).add(0.5).clamp(0, 1)
-        normal = torch.stack([-axis[:, 1], axis[:, 0]], dim=1)
-        along = (mouth.u * length[:, None, None])[..., None]
-        at = (
-            first[:, None, None, :]
-            + along * axis[:, None, None, :]
-            + v[..., None] * normal[:, None, None, :]
-        )  # (B, h, w, 2) portrait pixels
-        grid = (2 * at + 1) / self.rig.size - 1
-        own = F.grid_sample(
-            self._base.expand(batch, -1, -1, -1), grid, align_corners=False, padding_mode="border"
-        )
-        return own, cover[:, None]
-
-    def _drawn_interior(
-        self,
-        mouth: CurveFrame,
-        upper_line: torch.Tensor,
-        lower_line: torch.Tensor,
-        width: torch.Tensor,
-        *,
-        teeth: bool,
-    ) -> torch.Tensor:
-        """A drawn mouth interior: cavity and tongue, and (for portraits whose own teeth do
-        not show) lower teeth on the jaw's line and upper teeth on the skull's."""
-        across = 2 * mouth.u - 1
-        profile = (1 - across**2).clamp_min(0).sqrt()
-        w = width[:, None, None]
-        v = mouth.v
-
-        def band(low: torch.Tensor, high: torch.Tensor) -> torch.Tensor:
-            return ((v - low + 0.5).clamp(0, 1) * (high - v + 0.5).clamp(0, 1))[:, None]
-
-        colour = self._colours["cavity"] * (1 - 0.4 * profile)[:, None]
-        tongue_shape = (across / 0.75) ** 2 + ((v - lower_line + 0.12 * w) / (0.08 * w)) ** 2
-        tongue = (1 - tongue_shape).clamp(0, 1).sqrt()[:, None]
-        colour = colour + tongue * (
-            self._colours["tongue"] * (0.7 + 0.3 * profile[:, None]) - colour
-        )
-        if not teeth:
-            return colour
-        phase = across * 3.5
-        gaps = 1 - 0.1 * torch.exp(-(((phase - phase.round()) / 0.06) ** 2))
-        shade = self._colours["teeth"] * (gaps * (0.55 + 0.45 * profile))[:, None]
-        lower_teeth = band(lower_line - 0.09 * w * profile, lower_line + 2)
-        colour = colour + lower_teeth * (shade - colour)
-        upper_teeth = band(upper_line - 2, upper_line + 0.13 * w * profile)
-        return colour + upper_teeth * (shade - colour)
 
 
 def _invert(field: torch.Tensor, rest: torch.Tensor) -> torch.Tensor:
