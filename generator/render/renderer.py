@@ -90,8 +90,15 @@ class Renderer:
         self._rest_centred = self._rest - self._pivot[:, None]
         self._rigid_weight = tensor(rig.rigid_weight)
         self._roi = tensor(rig.roi, torch.long)
-        self._roi_corners = tensor(rig.roi_corners, torch.long)
-        self._roi_weights = tensor(rig.roi_weights)
+        # Interpolating vertex displacements onto the pixels is a sparse (pixels × vertices)
+        # matrix with three entries a row; one sparse product serves the whole batch.
+        rows = np.repeat(np.arange(len(rig.roi)), 3)
+        self._interpolation = torch.sparse_coo_tensor(
+            tensor(np.stack([rows, rig.roi_corners.reshape(-1)]), torch.long),
+            tensor(rig.roi_weights.reshape(-1)),
+            (len(rig.roi), len(rig.vertices)),
+            check_invariants=True,
+        ).coalesce()
         self._roi_rigid = self._rigid_weight[self._roi]
         size = rig.size
         self._pixels = torch.stack(
@@ -166,9 +173,8 @@ class Renderer:
         eye = torch.eye(3, device=self.device)
         rigid = (motion.linear - eye)[:, :2] @ self._rest_centred + motion.shift[:, :2, None]
         field = rigid * self._rigid_weight
-        expression = (
-            motion.expression[:, self._roi_corners] * self._roi_weights[None, :, :, None]
-        ).sum(2)  # (B, P, 3)
+        vertices = motion.expression.permute(1, 0, 2).reshape(len(self._vertices), -1)
+        expression = (self._interpolation @ vertices).reshape(-1, batch, 3).transpose(0, 1)
         turned = expression @ motion.linear.transpose(1, 2)
         w = self._roi_rigid[None, :, None]
         field[:, :, self._roi] += (w * turned[..., :2] + (1 - w) * expression[..., :2]).transpose(
