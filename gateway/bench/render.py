@@ -263,8 +263,13 @@ def affine_baseline(
 
 
 def speed_rows(renderer: Renderer, the_sweep: Sweep) -> list[Row]:
-    """Frames per second of the renderer (batched) and of the OpenCV baseline."""
-    values = the_sweep.motion.values[len(the_sweep.motion) // 2 :][:BATCH]
+    """Frames per second of the renderer (batched; on the GPU too when there is one) and of
+    the OpenCV baseline, on frames spread over the whole sweep (mouth open, eyes shut, head
+    turned: every compositing path runs)."""
+    import torch
+
+    motion = the_sweep.motion.values
+    values = motion[:: len(motion) // BATCH][:BATCH]
     rig = renderer.rig
     image = renderer.model.image
     target = renderer.landmarks(values[:1])[0]
@@ -273,11 +278,31 @@ def speed_rows(renderer: Renderer, the_sweep: Sweep) -> list[Row]:
     per_frame = measure(lambda: affine_baseline(image, source, target, triangles), runs=10)
     baseline = ("OpenCV per-triangle affine warp", per_frame)
     batch = measure(lambda: renderer.render(values), runs=10)
-    rendered = Timing(batch.median_s / len(values), batch.runs)
-    return [
+    rows = [
         Row.timed(*baseline),
-        Row.timed(f"torch renderer, batch of {len(values)}, per frame", rendered, baseline),
+        Row.timed(
+            f"torch renderer, CPU, batch of {len(values)}, per frame",
+            Timing(batch.median_s / len(values), batch.runs),
+            baseline,
+        ),
     ]
+    if torch.cuda.is_available():
+        gpu = Renderer(renderer.model, device="cuda")
+
+        def on_gpu() -> None:
+            gpu.render(values)
+            torch.cuda.synchronize()
+
+        timing = measure(on_gpu, runs=20)
+        rows.append(
+            Row.timed(
+                f"torch renderer, {torch.cuda.get_device_name(0)}, batch of {len(values)}, "
+                "per frame",
+                Timing(timing.median_s / len(values), timing.runs),
+                baseline,
+            )
+        )
+    return rows
 
 
 def face_box(model: FaceModel) -> tuple[int, int, int, int]:
