@@ -315,6 +315,11 @@ def face_box(model: FaceModel) -> tuple[int, int, int, int]:
     return x0, y0, x0 + side, y0 + side
 
 
+def _axis_label(axis: str, value: float) -> str:
+    """``head_yaw +20``, ``head_scale ×1.1``: how a pose value reads under a picture."""
+    return f"{axis} ×{value:.3g}" if axis == "head_scale" else f"{axis} {value:+.3g}"
+
+
 def motion_pictures(renderer: Renderer, docs_dir: Path) -> list[str]:
     """The motion-space sheet (every axis at full strength) and the sweep contact sheet."""
     from generator.motion import LIMITS, NEUTRAL, SWEEP_EXTENT
@@ -329,7 +334,7 @@ def motion_pictures(renderer: Renderer, docs_dir: Path) -> list[str]:
             LIMITS[axis][1] if axis in EXPRESSION_MODES else NEUTRAL[column] + SWEEP_EXTENT[axis]
         )
         tiles.append(renderer.render(vector[None])[0].numpy()[y0:y1, x0:x1])
-        labels.append(axis if axis in EXPRESSION_MODES else f"{axis} {vector[column]:+g}")
+        labels.append(axis if axis in EXPRESSION_MODES else _axis_label(axis, vector[column]))
     modes = save_png(
         contact_sheet(tiles, labels, columns=5, tile_size=200),
         docs_dir / "images" / "motion-space.png",
@@ -351,13 +356,13 @@ def motion_pictures(renderer: Renderer, docs_dir: Path) -> list[str]:
             if axis == "blink_left":
                 vector[MotionSequence.index("blink_right")] = level
             tiles.append(renderer.render(vector[None])[0].numpy()[y0:y1, x0:x1])
-            labels.append(f"{axis.split('_')[0]} {level:g}")
+            labels.append(f"{axis.removesuffix('_left')} {level:g}")
     for axis in ("gaze_yaw", "gaze_pitch", "head_yaw", "head_pitch", "head_roll", "head_scale"):
         for fraction in (-1, -0.5, 0.5, 1):
             vector = neutral_vector.copy()
             vector[MotionSequence.index(axis)] += fraction * SWEEP_EXTENT[axis]
             tiles.append(renderer.render(vector[None])[0].numpy()[y0:y1, x0:x1])
-            labels.append(f"{axis} {vector[MotionSequence.index(axis)]:+.3g}")
+            labels.append(_axis_label(axis, vector[MotionSequence.index(axis)]))
     sheet = save_png(
         contact_sheet(tiles, labels, columns=8, tile_size=160),
         docs_dir / "images" / "renderer-sweep.png",
