@@ -21,8 +21,9 @@ import numpy as np
 from generator import anatomy
 from generator.motion import EXPRESSION_MODES
 
-# Flip between MediaPipe's camera axes (y up, z towards the viewer) and image axes.
-_FLIP = np.diag([1.0, -1.0, -1.0])
+#: Flips between MediaPipe's camera axes (y up, z towards the viewer) and image axes (y down,
+#: z away); it is its own inverse.
+MEDIAPIPE_TO_IMAGE = np.diag([1.0, -1.0, -1.0])
 #: How far the lower lip drops at jaw_open = 1, in face units (a wide-open mouth).
 JAW_DROP = 0.36
 #: Eyeball radius over iris radius (12 mm over 5.85 mm), for moving irises by gaze angles.
@@ -48,7 +49,7 @@ class FaceFrame:
         """The frame of a face from its landmarks and MediaPipe's transformation matrix."""
         r = np.asarray(transform, np.float64)[:3, :3]
         r = r / np.linalg.norm(r, axis=0, keepdims=True)
-        rotation = _FLIP @ r @ _FLIP
+        rotation = MEDIAPIPE_TO_IMAGE @ r @ MEDIAPIPE_TO_IMAGE
         centre = points[: anatomy.MESH_POINTS].astype(np.float64).mean(axis=0)
         unit = float(np.linalg.norm(points[anatomy.LEFT_IRIS[0]] - points[anatomy.RIGHT_IRIS[0]]))
         return cls(rotation=rotation, centre=centre, unit=unit)

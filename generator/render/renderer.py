@@ -4,10 +4,11 @@ Per batch of frames:
 
 1. Vertex motion: expression (one matrix product with the basis), gaze, then the head's
    rotation, scale and translation about a pivot behind the face, using landmark depth.
-2. A forward displacement field on a half-resolution grid: the expression field gathered from
-   the mesh (barycentric), plus the rigid head motion weighted by each pixel's rigid weight.
-3. Backward warp by fixed-point inversion of the forward field (``p ← x − F(p)``, a few
-   ``grid_sample`` steps), upsampled, then one ``grid_sample`` of the portrait.
+2. A forward displacement field on a half-resolution grid: the expression field interpolated
+   from the mesh (one sparse product), plus the rigid head motion weighted by each pixel's
+   rigid weight.
+3. Backward warp by Newton inversion of the forward field (two ``grid_sample`` steps),
+   upsampled, then one ``grid_sample`` of the portrait.
 4. Compositing what a warp cannot make: the mouth interior (cavity, teeth, tongue) where the
    lips part, the irises moved for gaze within the eye openings, lash shadow on closing lids.
 
@@ -27,6 +28,7 @@ from generator import anatomy
 from generator.face import rotation_matrices
 from generator.face_model import FaceModel
 from generator.motion import EXPRESSION_MODES, MotionSequence
+from generator.render.basis import MEDIAPIPE_TO_IMAGE
 from generator.render.curves import CurveFrame, soft_between
 from generator.render.mouth import drawn_interior, own_interior
 from generator.render.rig import Rig, build_rig
@@ -41,7 +43,6 @@ _EYES = (
     (anatomy.LEFT_EYE_UPPER, anatomy.LEFT_EYE_LOWER),
 )
 _IRIS_POINTS = list(range(anatomy.MESH_POINTS, anatomy.MESH_POINTS + 10))
-_FLIP = np.diag([1.0, -1.0, -1.0])
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,9 @@ class Renderer:
         k = len(EXPRESSION_MODES)
         gaze_yaw, gaze_pitch = np.radians(motion[:, k]), np.radians(motion[:, k + 1])
         rotation = (
-            _FLIP @ rotation_matrices(motion[:, k + 2], motion[:, k + 3], motion[:, k + 4]) @ _FLIP
+            MEDIAPIPE_TO_IMAGE
+            @ rotation_matrices(motion[:, k + 2], motion[:, k + 3], motion[:, k + 4])
+            @ MEDIAPIPE_TO_IMAGE
         )
         linear = rotation * motion[:, k + 7, None, None]
         shift = np.zeros((len(motion), 3))
@@ -133,13 +136,13 @@ class Renderer:
         coefficients = torch.as_tensor(motion[:, :k], device=self.device)
         expression = (coefficients @ self._basis).reshape(len(motion), -1, 3)
         look_down = self.rig.eyeball_radius / self.rig.frame.unit * -np.sin(gaze_pitch)
-        expression += (
-            torch.as_tensor(look_down, dtype=torch.float32)[:, None, None] * self._lid_basis
-        )
-        as_tensor = lambda a: torch.as_tensor(a, dtype=torch.float32, device=self.device)  # noqa: E731
+        expression += self._tensor(look_down)[:, None, None] * self._lid_basis
         return _VertexMotion(
-            expression, as_tensor(linear), as_tensor(shift), as_tensor(gaze), coefficients
+            expression, self._tensor(linear), self._tensor(shift), self._tensor(gaze), coefficients
         )
+
+    def _tensor(self, array: np.ndarray) -> torch.Tensor:
+        return torch.as_tensor(array, dtype=torch.float32, device=self.device)
 
     def _place(self, motion: _VertexMotion, points: torch.Tensor) -> torch.Tensor:
         """Source-space points ``(B, N, 3)`` → frame pixels after the head's rigid motion."""
