@@ -206,8 +206,8 @@ def data_fetch_command(
 def demo_command() -> None:
     """Run the pipeline on the demo portrait.
 
-    Today: face analysis, a landmark overlay and an animated motion sweep, written under
-    the data directory.
+    Today: face analysis, a landmark overlay, an animated motion sweep and a spoken,
+    lip-synced sentence, written under the data directory.
     """
     from gateway.demo import run_demo
 
@@ -219,10 +219,14 @@ def demo_command() -> None:
         f"strongest blendshapes: {shapes}"
     )
     console.print(f"landmark overlay: {result.overlay_path}")
-    clip = result.clip
+    clip, talking = result.clip, result.talking
     console.print(
         f"animated sweep: {clip.path} ({clip.frames} frames, {clip.width}x{clip.height}, "
         f"{clip.video_duration_s:.1f} s)"
+    )
+    console.print(
+        f"talking clip: {talking.path} ({talking.video_duration_s:.1f} s, speech by espeak-ng, "
+        "mouth from its phoneme times)"
     )
 
 

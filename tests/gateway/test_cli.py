@@ -22,6 +22,9 @@ def test_demo_writes_the_landmark_overlay(settings: Settings) -> None:
     clip = settings.outputs_dir / "demo" / "astronaut_sweep.mp4"
     assert f"animated sweep: {clip} (288 frames, 512x512" in done.stdout
     assert probe(clip).frames == 288
+    talking = probe(settings.outputs_dir / "demo" / "astronaut_talking.mp4")
+    assert talking.audio_duration_s is not None and talking.audio_duration_s > 4
+    assert abs(talking.audio_duration_s - talking.video_duration_s) <= 1 / 25
 
 
 def test_demo_without_assets_says_how_to_fix_it(tmp_path: Path) -> None:
