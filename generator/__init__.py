@@ -1,11 +1,14 @@
 """Portrait + speech → talking-head frames.
 
-Today the package holds the first stage of the pipeline, face analysis::
+Face analysis, the motion space and the renderer are here; the learned audio-to-motion model
+is being built. A portrait animated by a motion file::
 
-    from generator import FaceLandmarker, load_portrait
+    from generator import FaceLandmarker, MotionSequence, build_face_model, load_portrait
+    from generator import render_clip
 
     with FaceLandmarker(model_path) as landmarker:
-        face = landmarker.analyse(load_portrait("portrait.jpg"))
+        model = build_face_model(load_portrait("portrait.jpg"), landmarker)
+    render_clip(model, MotionSequence.load("motion.npz"), "clip.mp4")
 
 It imports nothing else of talkgate's; model files are passed in as paths.
 """
@@ -20,9 +23,13 @@ from generator.errors import (
     NoFaceFound,
 )
 from generator.face import FaceLandmarker, FaceLandmarks, HeadPose, require_animatable
+from generator.face_model import FaceModel, build_face_model
 from generator.io import AudioTrack, ClipInfo, ClipWriter, probe, read_audio
+from generator.motion import MotionError, MotionSequence
 from generator.overlay import draw_landmarks
+from generator.pipeline import render_clip
 from generator.portrait import MAX_PORTRAIT_PIXELS, load_portrait
+from generator.render.renderer import Renderer
 
 __all__ = [
     "MAX_PORTRAIT_PIXELS",
@@ -33,15 +40,21 @@ __all__ = [
     "MediaError",
     "FaceLandmarker",
     "FaceLandmarks",
+    "FaceModel",
     "FaceTooSmall",
     "GeneratorError",
     "HeadPose",
     "InvalidPortrait",
+    "MotionError",
+    "MotionSequence",
     "MultipleFacesFound",
     "NoFaceFound",
+    "Renderer",
+    "build_face_model",
     "draw_landmarks",
     "load_portrait",
     "probe",
     "require_animatable",
     "read_audio",
+    "render_clip",
 ]
