@@ -1,5 +1,7 @@
-"""Speech for training the motion model: synthetic speech with exact phoneme times."""
+"""Speech with phone times: synthetic (espeak-ng, exact) and recorded (pocketsphinx forced
+alignment), both turned into mouth motion by the same viseme rules."""
 
+from generator.speech.align import Aligner
 from generator.speech.espeak import Espeak, Phone, Utterance, Voice
 
-__all__ = ["Espeak", "Phone", "Utterance", "Voice"]
+__all__ = ["Aligner", "Espeak", "Phone", "Utterance", "Voice"]

@@ -8,8 +8,8 @@ dominance-weighted mix of the nearby shapes. Bilabials (p, b, m) dominate strong
 narrowly, so the lips meet fully even in fast speech; labiodentals (f, v) tuck the lower lip;
 rounded vowels pucker; open vowels drop the jaw; pauses relax to neutral.
 
-Phones are espeak-ng's English mnemonics (``generator.speech.espeak``); pocketsphinx's
-ARPAbet phones map onto the same classes.
+Phones are espeak-ng's English mnemonics (``generator.speech.espeak``) or pocketsphinx's
+ARPAbet (``generator.speech.align``); both map onto the same classes.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ VISEMES: dict[str, Viseme] = {
 }
 
 #: espeak-ng English phoneme mnemonics (and close variants) → viseme class.
-PHONE_CLASS: dict[str, str] = {
+ESPEAK_CLASSES: dict[str, str] = {
     **dict.fromkeys(["p", "b", "m"], "bilabial"),
     **dict.fromkeys(["f", "v"], "labiodental"),
     **dict.fromkeys(["T", "D"], "dental"),
@@ -75,15 +75,39 @@ PHONE_CLASS: dict[str, str] = {
     **dict.fromkeys(["_", "_:", "_!", "_|", ""], "rest"),
 }
 
+#: pocketsphinx's ARPAbet (forced alignment of recorded speech) → viseme class. A separate
+#: table: single letters mean different sounds in the two alphabets (espeak's ``D`` is "th").
+ARPABET_CLASSES: dict[str, str] = {
+    **dict.fromkeys(["P", "B", "M"], "bilabial"),
+    **dict.fromkeys(["F", "V"], "labiodental"),
+    **dict.fromkeys(["TH", "DH"], "dental"),
+    **dict.fromkeys(["T", "D", "N", "L", "S", "Z"], "alveolar"),
+    **dict.fromkeys(["SH", "ZH", "CH", "JH"], "postalveolar"),
+    **dict.fromkeys(["K", "G", "NG"], "velar"),
+    **dict.fromkeys(["R", "ER"], "approximant_r"),
+    **dict.fromkeys(["W"], "approximant_w"),
+    **dict.fromkeys(["HH"], "glottal"),
+    **dict.fromkeys(["AA", "AE", "AY", "AW"], "open"),
+    **dict.fromkeys(["EH", "EY"], "mid"),
+    **dict.fromkeys(["IY", "IH", "Y"], "close_front"),
+    **dict.fromkeys(["UW", "UH", "OW", "AO", "OY"], "rounded"),
+    **dict.fromkeys(["AH"], "schwa"),
+    **dict.fromkeys(["SIL", "_", "+NSN+", "+SPN+"], "rest"),
+}
+ALPHABETS = {"espeak": ESPEAK_CLASSES, "arpabet": ARPABET_CLASSES}
 
-def viseme_of(symbol: str) -> Viseme:
-    """The viseme of a phone symbol; unknown symbols fall back by their first letter, then to
-    a schwa (a neutral half-open mouth)."""
-    name = PHONE_CLASS.get(symbol) or PHONE_CLASS.get(symbol[:1]) or "schwa"
+
+def viseme_of(symbol: str, alphabet: str = "espeak") -> Viseme:
+    """The viseme of a phone symbol in ``alphabet`` (``espeak`` or ``arpabet``); unknown
+    symbols fall back by their first letter, then to a schwa (a half-open mouth)."""
+    classes = ALPHABETS[alphabet]
+    name = classes.get(symbol) or classes.get(symbol[:1]) or "schwa"
     return VISEMES[name]
 
 
-def mouth_motion(phones: Sequence[Phone], duration_s: float, fps: float = 25.0) -> np.ndarray:
+def mouth_motion(
+    phones: Sequence[Phone], duration_s: float, fps: float = 25.0, *, alphabet: str = "espeak"
+) -> np.ndarray:
     """Expression coefficients ``(frames, 16)`` for a phone sequence, at ``fps``.
 
     Each frame mixes the key shapes of the phones around it, weighted by dominance functions
@@ -95,7 +119,7 @@ def mouth_motion(phones: Sequence[Phone], duration_s: float, fps: float = 25.0) 
     weighted = np.zeros((frames, len(EXPRESSION_MODES)))
     total = np.full(frames, 1e-6)
     for phone in phones:
-        viseme = viseme_of(phone.symbol)
+        viseme = viseme_of(phone.symbol, alphabet)
         outside = np.maximum(phone.start_s - times, 0.0) + np.maximum(times - phone.end_s, 0.0)
         weight = viseme.dominance * np.exp(-((outside / viseme.reach_s) ** 2))
         shape = np.zeros(len(EXPRESSION_MODES))
@@ -107,7 +131,7 @@ def mouth_motion(phones: Sequence[Phone], duration_s: float, fps: float = 25.0) 
     # Bilabials close the lips whatever their neighbours do: inside one, the lips press and
     # every opening mode gives way.
     for phone in phones:
-        if viseme_of(phone.symbol).name == "bilabial":
+        if viseme_of(phone.symbol, alphabet).name == "bilabial":
             inside = (times >= phone.start_s) & (times < phone.end_s)
             mouth[inside] *= 0.15
             mouth[inside, index["lip_press"]] = 1.0
@@ -115,14 +139,19 @@ def mouth_motion(phones: Sequence[Phone], duration_s: float, fps: float = 25.0) 
 
 
 def speech_motion(
-    phones: Sequence[Phone], duration_s: float, fps: float = 25.0, *, seed: int = 0
+    phones: Sequence[Phone],
+    duration_s: float,
+    fps: float = 25.0,
+    *,
+    alphabet: str = "espeak",
+    seed: int = 0,
 ) -> MotionSequence:
     """A motion sequence whose mouth follows the phones, with blinks and a gentle head sway.
 
     The blinks and sway are simple placeholders (a renewal process and smoothed noise) until
     the motion model, which learns them with the mouth, replaces this whole function.
     """
-    mouth = mouth_motion(phones, duration_s, fps)
+    mouth = mouth_motion(phones, duration_s, fps, alphabet=alphabet)
     count = len(mouth)
     rng = np.random.default_rng(seed)
     values = np.tile(NEUTRAL, (count, 1))

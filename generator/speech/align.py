@@ -1,0 +1,91 @@
+"""Phone times for real speech: pocketsphinx forced alignment against the known text.
+
+Recorded speech (the Asterisk prompts, a user's recording) has no phoneme events; aligning it
+with its transcript gives the same kind of :class:`~generator.speech.espeak.Phone` list as
+synthetic speech, in ARPAbet (``AA``, ``B``, ``SIL``...), so both drive the same viseme rules::
+
+    phones = Aligner().align(read_audio("prompt.wav"), "please leave a message")
+
+The acoustic model, dictionary and phone language model ship inside the pocketsphinx wheel.
+"""
+
+from __future__ import annotations
+
+import re
+from math import gcd
+
+import numpy as np
+from scipy.signal import resample_poly
+
+from generator.errors import GeneratorError
+from generator.io import SPEECH_SAMPLE_RATE, AudioTrack
+from generator.speech.espeak import Phone
+
+_FRAME_S = 0.01  # pocketsphinx reports times in 10-ms frames
+_WORD = re.compile(r"[a-z']+")
+
+
+class Aligner:
+    """A pocketsphinx decoder for US English, loaded once and reused."""
+
+    def __init__(self) -> None:
+        """Load the models (a second or so).
+
+        Raises:
+            GeneratorError: pocketsphinx is not installed.
+        """
+        try:
+            from pocketsphinx import Decoder
+        except ImportError as exc:  # pragma: no cover - a declared dependency
+            raise GeneratorError("pocketsphinx is not installed; run `make test`") from exc
+        self._decoder = Decoder(samprate=SPEECH_SAMPLE_RATE, bestpath=False, loglevel="FATAL")
+
+    def align(self, audio: AudioTrack, text: str) -> tuple[Phone, ...]:
+        """Phone times of ``audio`` saying ``text`` (``SIL`` for silences).
+
+        Raises:
+            GeneratorError: a word is not in the dictionary, the audio is empty, or the text
+                cannot be aligned to it (wrong transcript, music, silence).
+        """
+        words = _WORD.findall(text.lower())
+        if not words:
+            raise GeneratorError("the transcript has no words to align")
+        unknown = [word for word in words if self._decoder.lookup_word(word) is None]
+        if unknown:
+            raise GeneratorError(f"not in the pronunciation dictionary: {', '.join(unknown)}")
+        pcm = _pcm16(audio)
+        if len(pcm) < 2 * int(0.1 * SPEECH_SAMPLE_RATE):
+            raise GeneratorError("the audio is too short to align (under 0.1 s)")
+        decoder = self._decoder
+        try:
+            decoder.set_align_text(" ".join(words))
+            for pass_ in ("words", "phones"):
+                decoder.start_utt()
+                decoder.process_raw(pcm, full_utt=True)
+                decoder.end_utt()
+                if pass_ == "words":
+                    decoder.set_alignment()
+            alignment = decoder.get_alignment()
+        except RuntimeError as exc:
+            raise GeneratorError(f"the speech does not fit the text {text!r}: {exc}") from exc
+        phones = [
+            Phone(
+                "_" if phone.name == "SIL" else phone.name,
+                phone.start * _FRAME_S,
+                (phone.start + phone.duration) * _FRAME_S,
+            )
+            for word in alignment
+            for phone in word
+        ]
+        if not phones:
+            raise GeneratorError(f"the speech does not fit the text {text!r}")
+        return tuple(phones)
+
+
+def _pcm16(audio: AudioTrack) -> bytes:
+    """Mono 16-bit PCM at the decoder's rate."""
+    samples = audio.samples
+    if audio.sample_rate != SPEECH_SAMPLE_RATE:
+        common = gcd(audio.sample_rate, SPEECH_SAMPLE_RATE)
+        samples = resample_poly(samples, SPEECH_SAMPLE_RATE // common, audio.sample_rate // common)
+    return (np.clip(samples, -1.0, 1.0) * 32767).astype(np.int16).tobytes()
