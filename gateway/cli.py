@@ -111,7 +111,14 @@ def animate_command(
         bool, typer.Option("--sweep", help="Play the motion sweep: every axis in turn.")
     ] = False,
     audio: Annotated[
-        Path | None, typer.Option(help="Soundtrack, cut to the motion's length.")
+        Path | None,
+        typer.Option(
+            help="Speech. Alone, the mouth follows it (rule baseline); with --motion or "
+            "--sweep it is the soundtrack, cut to the motion's length."
+        ),
+    ] = None,
+    text: Annotated[
+        str | None, typer.Option(help="What the speech says (aligns the mouth more closely).")
     ] = None,
     device: Annotated[str, typer.Option(help="Torch device: cpu or cuda.")] = "cpu",
     size: Annotated[int, typer.Option(min=128, max=2048, help="Frame side in pixels.")] = 512,
@@ -119,7 +126,7 @@ def animate_command(
         int | None, typer.Option(help="Which face to animate if several (0 = largest).")
     ] = None,
 ) -> None:
-    """Animate a portrait with a motion sequence; write an MP4."""
+    """Animate a portrait with a motion file, the sweep, or speech; write an MP4."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from gateway.models import open_landmarker
@@ -130,14 +137,25 @@ def animate_command(
     from generator.pipeline import render_clip, resolve_device
     from generator.runtime import keep_freed_memory
 
-    if (motion is None) == (not sweep):
-        raise typer.BadParameter("give either --motion FILE or --sweep")
+    if motion is not None and sweep:
+        raise typer.BadParameter("give --motion FILE or --sweep, not both")
+    if motion is None and not sweep and audio is None:
+        raise typer.BadParameter("give --motion FILE, --sweep or --audio SPEECH")
+    if text is not None and (motion is not None or sweep):
+        raise typer.BadParameter("--text goes with --audio alone (the mouth follows the speech)")
     if size % 2:
         raise typer.BadParameter("--size must be even (H.264 needs even frame sizes)")
     resolve_device(device)
     keep_freed_memory()
-    sequence = motion_sweep().motion if sweep else MotionSequence.load(motion)
     soundtrack = read_audio(audio) if audio is not None else None
+    if sweep:
+        sequence = motion_sweep().motion
+    elif motion is not None:
+        sequence = MotionSequence.load(motion)
+    else:
+        from generator.speech.lipsync import rule_motion
+
+        sequence = rule_motion(soundtrack, text)
     settings = get_settings()
     with open_landmarker(settings) as marks:
         model = build_face_model(load_portrait(portrait), marks, size=size, choose=face)

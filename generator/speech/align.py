@@ -1,10 +1,12 @@
-"""Phone times for real speech: pocketsphinx forced alignment against the known text.
+"""Phone times for real speech with pocketsphinx: forced alignment against a known text, or
+phone recognition when there is none.
 
 Recorded speech (the Asterisk prompts, a user's recording) has no phoneme events; aligning it
 with its transcript gives the same kind of :class:`~generator.speech.espeak.Phone` list as
 synthetic speech, in ARPAbet (``AA``, ``B``, ``SIL``...), so both drive the same viseme rules::
 
     phones = Aligner().align(read_audio("prompt.wav"), "please leave a message")
+    guessed = Aligner().recognise(read_audio("anything.wav"))  # no text: noisier
 
 The acoustic model, dictionary and phone language model ship inside the pocketsphinx wheel.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import re
 from math import gcd
+from pathlib import Path
 
 import numpy as np
 from scipy.signal import resample_poly
@@ -39,6 +42,7 @@ class Aligner:
         except ImportError as exc:  # pragma: no cover - a declared dependency
             raise GeneratorError("pocketsphinx is not installed; run `make test`") from exc
         self._decoder = Decoder(samprate=SPEECH_SAMPLE_RATE, bestpath=False, loglevel="FATAL")
+        self._phone_loop: object | None = None  # made on first use of recognise()
 
     def align(self, audio: AudioTrack, text: str) -> tuple[Phone, ...]:
         """Phone times of ``audio`` saying ``text`` (``SIL`` for silences).
@@ -80,6 +84,41 @@ class Aligner:
         if not phones:
             raise GeneratorError(f"the speech does not fit the text {text!r}")
         return tuple(phones)
+
+    def recognise(self, audio: AudioTrack) -> tuple[Phone, ...]:
+        """Phone times of ``audio`` without a transcript, from pocketsphinx's phone loop and
+        its English phone language model: the rule baseline's guess, right about where the
+        mouth opens and closes more often than about which phone it is.
+
+        Raises:
+            GeneratorError: the audio is too short.
+        """
+        pcm = _pcm16(audio)
+        if len(pcm) < 2 * int(0.1 * SPEECH_SAMPLE_RATE):
+            raise GeneratorError("the audio is too short to recognise (under 0.1 s)")
+        if self._phone_loop is None:
+            import pocketsphinx
+
+            self._phone_loop = pocketsphinx.Decoder(
+                samprate=SPEECH_SAMPLE_RATE,
+                allphone=str(Path(pocketsphinx.get_model_path()) / "en-us" / "en-us-phone.lm.bin"),
+                lw=2.0,
+                beam=1e-20,
+                pbeam=1e-20,
+                loglevel="FATAL",
+            )
+        decoder = self._phone_loop
+        decoder.start_utt()
+        decoder.process_raw(pcm, full_utt=True)
+        decoder.end_utt()
+        return tuple(
+            Phone(
+                "_" if segment.word == "SIL" else segment.word,
+                segment.start_frame * _FRAME_S,
+                (segment.end_frame + 1) * _FRAME_S,
+            )
+            for segment in decoder.seg()
+        )
 
 
 def _pcm16(audio: AudioTrack) -> bytes:

@@ -72,8 +72,8 @@ def test_animate_refuses_bad_input_with_a_message(settings: Settings, tmp_path: 
     done = talkgate("animate", str(not_an_image), "--sweep", "-o", "x.mp4", home=settings.home)
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "PNG or JPEG" in done.stderr  # the hint says what would work
-    both = talkgate("animate", str(not_an_image), "-o", "x.mp4", home=settings.home)
-    assert both.returncode == 2 and "--motion FILE or --sweep" in both.stderr
+    neither = talkgate("animate", str(not_an_image), "-o", "x.mp4", home=settings.home)
+    assert neither.returncode == 2 and "--motion FILE, --sweep or --audio" in neither.stderr
     bad_motion = tmp_path / "m.npz"
     bad_motion.write_bytes(b"\x00" * 10)
     done = talkgate(
@@ -81,3 +81,36 @@ def test_animate_refuses_bad_input_with_a_message(settings: Settings, tmp_path: 
         home=settings.home,
     )  # fmt: skip
     assert done.returncode == 1 and "not a talkgate motion file" in done.stderr
+
+
+def test_animate_lip_syncs_a_recording(
+    settings: Settings, tmp_path: Path, astronaut: np.ndarray
+) -> None:
+    import wave
+
+    from generator.speech import Espeak
+
+    said = Espeak().speak("Please leave a message after the tone.", rate=150)
+    speech = tmp_path / "speech.wav"
+    with wave.open(str(speech), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(said.audio.sample_rate)
+        out.writeframes((said.audio.samples * 32767).astype(np.int16).tobytes())
+    portrait = tmp_path / "portrait.png"
+    Image.fromarray(astronaut).save(portrait)
+    clip = tmp_path / "talking.mp4"
+    done = talkgate(
+        "animate", str(portrait), "--audio", str(speech), "--size", "256", "-o", str(clip),
+        home=settings.home,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    info = probe(clip)
+    assert info.frames == int(np.ceil(said.audio.duration_s * 25))
+    assert info.audio_duration_s is not None
+    assert abs(info.audio_duration_s - info.video_duration_s) <= 1 / 25
+    wrong = talkgate(
+        "animate", str(portrait), "--audio", str(speech), "--text", "qqqzzz xyzzy",
+        "-o", str(clip), home=settings.home,
+    )  # fmt: skip
+    assert wrong.returncode == 1 and "not in the pronunciation dictionary" in wrong.stderr

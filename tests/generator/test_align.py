@@ -63,3 +63,24 @@ def test_audio_that_cannot_say_the_text_is_refused(aligner: Aligner) -> None:
         aligner.align(AudioTrack(np.zeros(800, np.float32), 16000), "hello")
     with pytest.raises(GeneratorError, match="does not fit the text"):
         aligner.align(AudioTrack(np.zeros(16000, np.float32), 16000), "hello")
+
+
+def test_recognition_without_text_finds_speech_and_silence(aligner: Aligner) -> None:
+    said = Espeak().speak("Mama, my bobby pin.  Papa.", rate=140)
+    phones = aligner.recognise(said.audio)
+    assert phones[-1].end_s == pytest.approx(said.audio.duration_s, abs=0.05)
+    bilabials = [p for p in phones if viseme_of(p.symbol, "arpabet").name == "bilabial"]
+    assert len(bilabials) >= 3  # noisy (b and p can pass for a pause), the three m's are found
+
+
+def test_rule_motion_opens_the_mouth_for_speech_only() -> None:
+    from generator.speech.lipsync import rule_motion
+
+    said = Espeak().speak("Open wide. Now say ah.", rate=140)
+    silence = np.zeros(int(0.8 * said.audio.sample_rate), np.float32)
+    padded = AudioTrack(np.concatenate([silence, said.audio.samples]), said.audio.sample_rate)
+    motion = rule_motion(padded, "open wide now say ah")
+    jaw = motion.values[:, 0]
+    assert len(motion) == int(np.ceil(padded.duration_s * 25))
+    assert jaw[:12].max() < 0.1  # the leading silence
+    assert jaw[20:].max() > 0.5

@@ -1,0 +1,30 @@
+"""The rule baseline: speech → phones (pocketsphinx) → mouth motion (viseme rules).
+
+No learning: with the text, forced alignment gives the phones; without it, phone recognition
+guesses them (Rhubarb Lip Sync works the same way). The motion model must beat this.
+"""
+
+from __future__ import annotations
+
+from generator.io import AudioTrack
+from generator.motion import DEFAULT_FPS, MotionSequence
+from generator.speech.align import Aligner
+from generator.speech.visemes import speech_motion
+
+
+def rule_motion(
+    audio: AudioTrack,
+    text: str | None = None,
+    *,
+    fps: float = DEFAULT_FPS,
+    seed: int = 0,
+    aligner: Aligner | None = None,
+) -> MotionSequence:
+    """Motion for ``audio``: the mouth from its phones, plus placeholder blinks and sway.
+
+    Raises:
+        GeneratorError: the audio is too short, or the text cannot be aligned to it.
+    """
+    aligner = aligner or Aligner()
+    phones = aligner.align(audio, text) if text else aligner.recognise(audio)
+    return speech_motion(phones, audio.duration_s, fps, alphabet="arpabet", seed=seed)
