@@ -58,8 +58,6 @@ class Aligner:
         if unknown:
             raise GeneratorError(f"not in the pronunciation dictionary: {', '.join(unknown)}")
         pcm = _pcm16(audio)
-        if len(pcm) < 2 * int(0.1 * SPEECH_SAMPLE_RATE):
-            raise GeneratorError("the audio is too short to align (under 0.1 s)")
         decoder = self._decoder
         try:
             decoder.set_align_text(" ".join(words))
@@ -94,8 +92,6 @@ class Aligner:
             GeneratorError: the audio is too short.
         """
         pcm = _pcm16(audio)
-        if len(pcm) < 2 * int(0.1 * SPEECH_SAMPLE_RATE):
-            raise GeneratorError("the audio is too short to recognise (under 0.1 s)")
         if self._phone_loop is None:
             import pocketsphinx
 
@@ -122,7 +118,13 @@ class Aligner:
 
 
 def _pcm16(audio: AudioTrack) -> bytes:
-    """Mono 16-bit PCM at the decoder's rate."""
+    """Mono 16-bit PCM at the decoder's rate.
+
+    Raises:
+        GeneratorError: under 0.1 s of audio: too short to hold a phone.
+    """
+    if audio.duration_s <= 0.1:
+        raise GeneratorError(f"the audio is too short for speech ({audio.duration_s:.2f} s)")
     samples = audio.samples
     if audio.sample_rate != SPEECH_SAMPLE_RATE:
         common = gcd(audio.sample_rate, SPEECH_SAMPLE_RATE)
