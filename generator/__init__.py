@@ -24,7 +24,7 @@ from generator.errors import (
 )
 from generator.face import FaceLandmarker, FaceLandmarks, HeadPose, require_animatable
 from generator.face_model import FaceModel, build_face_model
-from generator.io import AudioTrack, ClipInfo, ClipWriter, probe, read_audio
+from generator.io import AudioTrack, ClipInfo, ClipWriter, probe, read_audio, read_frames
 from generator.motion import MotionError, MotionSequence
 from generator.overlay import draw_landmarks
 from generator.pipeline import render_clip
@@ -56,5 +56,6 @@ __all__ = [
     "probe",
     "require_animatable",
     "read_audio",
+    "read_frames",
     "render_clip",
 ]

@@ -11,6 +11,7 @@ same instant, so memory stays bounded however long the clip is::
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -191,6 +192,24 @@ class ClipWriter:
         else:  # do not leave a half-written clip that looks finished
             self._container.close()
             self.path.unlink(missing_ok=True)
+
+
+def read_frames(path: str | Path, limit: int | None = None) -> Iterator[np.ndarray]:
+    """Decode a video's frames as ``(H, W, 3)`` uint8 RGB, one at a time (at most ``limit``).
+
+    Raises:
+        MediaError: the file is not a readable video.
+    """
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                raise MediaError(f"{path} has no video stream")
+            for index, frame in enumerate(container.decode(video=0)):
+                if limit is not None and index >= limit:
+                    return
+                yield frame.to_ndarray(format="rgb24")
+    except (av.error.FFmpegError, OSError) as exc:
+        raise MediaError(f"cannot read {path} as a video: {exc}") from exc
 
 
 def probe(path: str | Path) -> ClipInfo:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from gateway.bench.face import bench_face
+from gateway.bench.motion_stats import bench_motion_stats
 from gateway.bench.portraits import bench_portraits
 from gateway.bench.render import bench_render
 from gateway.bench.report import Report, Section, new_report, write_report
@@ -20,6 +21,7 @@ SECTIONS: dict[str, Callable[[Settings, Path], Section]] = {
     "face": bench_face,
     "render": bench_render,
     "portraits": bench_portraits,
+    "motion-stats": bench_motion_stats,
 }
 
 

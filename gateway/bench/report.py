@@ -74,13 +74,18 @@ class Metric:
     name: str
     value: float
     unit: str
-    target: str  # e.g. "≥ 40"
-    met: bool
+    target: str  # e.g. "≥ 40"; "—" for a figure reported without a target
+    met: bool | None
 
     @classmethod
     def at_least(cls, name: str, value: float, unit: str, floor: float) -> Metric:
         """A figure that must reach ``floor``."""
         return cls(name, float(value), unit, f"≥ {floor:g}", bool(value >= floor))
+
+    @classmethod
+    def measured(cls, name: str, value: float, unit: str) -> Metric:
+        """A figure reported for reference, held to no target."""
+        return cls(name, float(value), unit, "—", None)
 
     @classmethod
     def at_most(cls, name: str, value: float, unit: str, ceiling: float) -> Metric:
@@ -195,9 +200,13 @@ def render_markdown(sections: list[dict[str, Any]]) -> str:
             for metric in section["metrics"]:
                 lines.append(
                     f"| {metric['name']} | {metric['value']:.3g} {metric['unit']} "
-                    f"| {metric['target']} | {'yes' if metric['met'] else '**no**'} |"
+                    f"| {metric['target']} | {_met(metric['met'])} |"
                 )
         for image in section.get("images", []):
             lines += ["", f"![{section['title']}]({image})"]
         lines += [""] + [f"- {note}" for note in section["notes"]] if section["notes"] else []
     return "\n".join(lines) + "\n"
+
+
+def _met(met: bool | None) -> str:
+    return "—" if met is None else "yes" if met else "**no**"
