@@ -1,0 +1,128 @@
+"""Audio features for the motion model, at the video frame rate.
+
+Two paths, compared in the motion benchmark:
+
+- :class:`SpeechEncoder`: Whisper tiny.en's encoder (the offline CTranslate2 asset), 384
+  numbers per frame. Trained on 680k hours of real speech, so a model trained on synthetic
+  speech still hears real voices.
+- :func:`log_mel`: Whisper's own 80-band log-mel spectrogram, the input to that encoder and
+  the fallback feature.
+
+Whisper looks at 30-s windows of 16-kHz audio (3,000 mel frames, 1,500 encoder frames); longer
+audio is encoded window by window, shorter audio is padded, and the result is cut to the
+audio's length and averaged down to the frame rate.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from generator.errors import GeneratorError
+from generator.io import SPEECH_SAMPLE_RATE, AudioTrack
+
+N_FFT = 400  # 25 ms
+HOP = 160  # 10 ms: 100 mel frames a second
+N_MELS = 80
+WINDOW_S = 30
+_MEL_PER_WINDOW = WINDOW_S * SPEECH_SAMPLE_RATE // HOP  # 3000
+
+
+def mel_filters(
+    sample_rate: int = SPEECH_SAMPLE_RATE, n_fft: int = N_FFT, n_mels: int = N_MELS
+) -> np.ndarray:
+    """Slaney-style mel filterbank ``(n_mels, n_fft // 2 + 1)``, as Whisper (and librosa's
+    default) builds it: triangles on the Slaney mel scale, each normalised to unit area."""
+
+    def to_mel(hz: np.ndarray) -> np.ndarray:
+        hz = np.asarray(hz, float)
+        return np.where(
+            hz < 1000, 3 * hz / 200, 15 + 27 * np.log(np.maximum(hz, 1e-9) / 1000) / np.log(6.4)
+        )
+
+    def to_hz(mel: np.ndarray) -> np.ndarray:
+        return np.where(mel < 15, 200 * mel / 3, 1000 * np.exp((mel - 15) * np.log(6.4) / 27))
+
+    bins = np.linspace(0, sample_rate / 2, n_fft // 2 + 1)
+    edges = to_hz(np.linspace(to_mel(0.0), to_mel(sample_rate / 2), n_mels + 2))
+    lower = (bins[None, :] - edges[:-2, None]) / (edges[1:-1] - edges[:-2])[:, None]
+    upper = (edges[2:, None] - bins[None, :]) / (edges[2:] - edges[1:-1])[:, None]
+    triangles = np.maximum(0.0, np.minimum(lower, upper))
+    return (triangles * (2.0 / (edges[2:] - edges[:-2]))[:, None]).astype(np.float32)
+
+
+def log_mel(samples: np.ndarray) -> np.ndarray:
+    """Whisper's log-mel spectrogram ``(80, frames)`` of 16-kHz mono samples (100 frames/s)."""
+    padded = np.pad(samples.astype(np.float32), N_FFT // 2, mode="reflect")
+    count = 1 + (len(padded) - N_FFT) // HOP
+    frames = np.lib.stride_tricks.sliding_window_view(padded, N_FFT)[::HOP][:count]
+    window = np.hanning(N_FFT + 1)[:-1].astype(np.float32)  # periodic Hann
+    power = np.abs(np.fft.rfft(frames * window, axis=1)) ** 2
+    mel = mel_filters() @ power[:-1].T  # Whisper drops the last frame
+    logs = np.log10(np.maximum(mel, 1e-10))
+    logs = np.maximum(logs, logs.max() - 8.0)
+    return ((logs + 4.0) / 4.0).astype(np.float32)
+
+
+def _at_fps(features: np.ndarray, rate: float, duration_s: float, fps: float) -> np.ndarray:
+    """``(N, D)`` features at ``rate`` per second → ``(ceil(duration·fps), D)`` by averaging
+    each video frame's span."""
+    count = max(1, int(np.ceil(duration_s * fps)))
+    edges = np.round(np.arange(count + 1) / fps * rate).astype(int)
+    edges = np.clip(edges, 0, len(features))
+    out = np.empty((count, features.shape[1]), np.float32)
+    for index in range(count):
+        start, stop = edges[index], max(edges[index + 1], edges[index] + 1)
+        out[index] = features[min(start, len(features) - 1) : min(stop, len(features))].mean(0)
+    return out
+
+
+def _speech(audio: AudioTrack) -> np.ndarray:
+    if audio.sample_rate != SPEECH_SAMPLE_RATE:
+        raise GeneratorError(
+            f"features need {SPEECH_SAMPLE_RATE} Hz audio (read_audio gives it), "
+            f"not {audio.sample_rate} Hz"
+        )
+    if audio.duration_s <= 0:
+        raise GeneratorError("the audio is empty")
+    return audio.samples
+
+
+def mel_features(audio: AudioTrack, fps: float = 25.0) -> np.ndarray:
+    """The log-mel fallback: ``(frames, 80)`` at the video frame rate."""
+    samples = _speech(audio)
+    return _at_fps(log_mel(samples).T, SPEECH_SAMPLE_RATE / HOP, audio.duration_s, fps)
+
+
+class SpeechEncoder:
+    """Whisper tiny.en's encoder through CTranslate2 (int8 on the CPU)."""
+
+    def __init__(self, model_dir: Path, *, device: str = "cpu") -> None:
+        """Load the converted model directory (the ``whisper_tiny_en`` asset).
+
+        Raises:
+            GeneratorError: the model cannot be loaded.
+        """
+        import ctranslate2
+
+        try:
+            self._model = ctranslate2.models.Whisper(
+                str(model_dir), device=device, compute_type="int8" if device == "cpu" else "float16"
+            )
+        except (RuntimeError, ValueError) as exc:
+            raise GeneratorError(f"cannot load the speech encoder from {model_dir}: {exc}") from exc
+
+    def features(self, audio: AudioTrack, fps: float = 25.0) -> np.ndarray:
+        """Encoder features ``(frames, 384)`` at the video frame rate (50 per second inside)."""
+        import ctranslate2
+
+        mel = log_mel(_speech(audio))
+        chunks = []
+        for start in range(0, mel.shape[1], _MEL_PER_WINDOW):
+            window = mel[:, start : start + _MEL_PER_WINDOW]
+            used = window.shape[1]
+            window = np.pad(window, ((0, 0), (0, _MEL_PER_WINDOW - used)))
+            encoded = self._model.encode(ctranslate2.StorageView.from_array(window[None]))
+            chunks.append(np.asarray(encoded)[0, : (used + 1) // 2])
+        return _at_fps(np.concatenate(chunks), SPEECH_SAMPLE_RATE / HOP / 2, audio.duration_s, fps)
