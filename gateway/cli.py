@@ -147,6 +147,9 @@ def animate_command(
         raise typer.BadParameter("--size must be even (H.264 needs even frame sizes)")
     resolve_device(device)
     keep_freed_memory()
+    # The portrait first: a refused face should not wait for the speech to be analysed.
+    with open_landmarker(get_settings()) as marks:
+        model = build_face_model(load_portrait(portrait), marks, size=size, choose=face)
     soundtrack = read_audio(audio) if audio is not None else None
     if sweep:
         sequence = motion_sweep().motion
@@ -156,9 +159,6 @@ def animate_command(
         from generator.speech.lipsync import rule_motion
 
         sequence = rule_motion(soundtrack, text)
-    settings = get_settings()
-    with open_landmarker(settings) as marks:
-        model = build_face_model(load_portrait(portrait), marks, size=size, choose=face)
     output.parent.mkdir(parents=True, exist_ok=True)
     columns = (TextColumn("rendering"), BarColumn(), TextColumn("{task.completed}/{task.total}"))
     with Progress(*columns, TimeRemainingColumn(), console=errors, transient=True) as bar:

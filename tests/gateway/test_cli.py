@@ -66,7 +66,9 @@ def test_animate_writes_a_clip_from_a_motion_file(
     assert probe(out).frames == 12
 
 
-def test_animate_refuses_bad_input_with_a_message(settings: Settings, tmp_path: Path) -> None:
+def test_animate_refuses_bad_input_with_a_message(
+    settings: Settings, tmp_path: Path, astronaut: np.ndarray
+) -> None:
     not_an_image = tmp_path / "notes.png"
     not_an_image.write_text("hello")
     done = talkgate("animate", str(not_an_image), "--sweep", "-o", "x.mp4", home=settings.home)
@@ -74,10 +76,12 @@ def test_animate_refuses_bad_input_with_a_message(settings: Settings, tmp_path: 
     assert "PNG or JPEG" in done.stderr  # the hint says what would work
     neither = talkgate("animate", str(not_an_image), "-o", "x.mp4", home=settings.home)
     assert neither.returncode == 2 and "--motion FILE, --sweep or --audio" in neither.stderr
+    portrait = tmp_path / "portrait.png"
+    Image.fromarray(astronaut).save(portrait)
     bad_motion = tmp_path / "m.npz"
     bad_motion.write_bytes(b"\x00" * 10)
     done = talkgate(
-        "animate", str(not_an_image), "--motion", str(bad_motion), "-o", "x.mp4",
+        "animate", str(portrait), "--motion", str(bad_motion), "-o", "x.mp4",
         home=settings.home,
     )  # fmt: skip
     assert done.returncode == 1 and "not a talkgate motion file" in done.stderr
