@@ -11,6 +11,7 @@ same instant, so memory stays bounded however long the clip is::
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -194,22 +195,29 @@ class ClipWriter:
             self.path.unlink(missing_ok=True)
 
 
+@contextlib.contextmanager
+def _video(path: str | Path) -> Iterator[av.container.InputContainer]:
+    """An opened video file; any decoding failure inside becomes a :class:`MediaError`."""
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                raise MediaError(f"{path} has no video stream")
+            yield container
+    except (av.error.FFmpegError, OSError) as exc:
+        raise MediaError(f"cannot read {path} as a video: {exc}") from exc
+
+
 def read_frames(path: str | Path, limit: int | None = None) -> Iterator[np.ndarray]:
     """Decode a video's frames as ``(H, W, 3)`` uint8 RGB, one at a time (at most ``limit``).
 
     Raises:
         MediaError: the file is not a readable video.
     """
-    try:
-        with av.open(str(path)) as container:
-            if not container.streams.video:
-                raise MediaError(f"{path} has no video stream")
-            for index, frame in enumerate(container.decode(video=0)):
-                if limit is not None and index >= limit:
-                    return
-                yield frame.to_ndarray(format="rgb24")
-    except (av.error.FFmpegError, OSError) as exc:
-        raise MediaError(f"cannot read {path} as a video: {exc}") from exc
+    with _video(path) as container:
+        for index, frame in enumerate(container.decode(video=0)):
+            if limit is not None and index >= limit:
+                return
+            yield frame.to_ndarray(format="rgb24")
 
 
 def probe(path: str | Path) -> ClipInfo:
@@ -218,21 +226,16 @@ def probe(path: str | Path) -> ClipInfo:
     Raises:
         MediaError: the file is not a readable video.
     """
-    try:
-        with av.open(str(path)) as container:
-            if not container.streams.video:
-                raise MediaError(f"{path} has no video stream")
-            video = container.streams.video[0]
-            fps = Fraction(video.average_rate or video.guessed_rate or 25)
-            frames = sum(1 for _ in container.decode(video=0))
-            audio_duration = None
-            if container.streams.audio:
-                container.seek(0)
-                samples = sum(f.samples for f in container.decode(audio=0))
-                audio_duration = samples / container.streams.audio[0].rate
-            return ClipInfo(
-                Path(path), frames, fps, video.width, video.height, float(frames / fps),
-                audio_duration,
-            )  # fmt: skip
-    except (av.error.FFmpegError, OSError) as exc:
-        raise MediaError(f"cannot read {path} as a video: {exc}") from exc
+    with _video(path) as container:
+        video = container.streams.video[0]
+        fps = Fraction(video.average_rate or video.guessed_rate or 25)
+        frames = sum(1 for _ in container.decode(video=0))
+        audio_duration = None
+        if container.streams.audio:
+            container.seek(0)
+            samples = sum(f.samples for f in container.decode(audio=0))
+            audio_duration = samples / container.streams.audio[0].rate
+        return ClipInfo(
+            Path(path), frames, fps, video.width, video.height, float(frames / fps),
+            audio_duration,
+        )  # fmt: skip
