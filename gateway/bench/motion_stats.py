@@ -17,7 +17,9 @@ from gateway.demo import DEMO_SENTENCE, demo_portrait
 from gateway.errors import DatasetError
 from gateway.models import open_landmarker
 from gateway.settings import Settings
-from generator import build_face_model, probe, read_frames, render_clip
+from generator import probe, read_frames
+from generator.face_model import build_face_model
+from generator.pipeline import render_clip
 from generator.runtime import keep_freed_memory
 from generator.speech import Espeak
 from generator.speech.visemes import speech_motion

@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from generator import FaceLandmarker, MediaError, MotionSequence, read_frames, render_clip
+from generator import FaceLandmarker, MediaError, MotionSequence, read_frames
 from generator.face_model import FaceModel
+from generator.pipeline import render_clip
 from generator.tracking import FaceTrack, blink_spans, motion_statistics, track_faces
 
 
