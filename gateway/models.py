@@ -9,15 +9,20 @@ from generator import FaceLandmarker
 from generator.identity import FaceEmbedder
 
 
-def open_landmarker(settings: Settings) -> FaceLandmarker:
+def open_landmarker(settings: Settings, *, find_small_faces: bool = True) -> FaceLandmarker:
     """MediaPipe's face landmarker, with YuNet to find faces small in large photos.
+
+    Args:
+        find_small_faces: run YuNet on every image too (portraits from users). Reading
+            video frames whose one face is known to be large needs only MediaPipe, at about
+            half the time per frame.
 
     Raises:
         AssetError: an asset is missing or corrupt.
     """
     return FaceLandmarker(
         asset_path(settings.assets_dir, "face_landmarker"),
-        detector_path=asset_path(settings.assets_dir, "yunet"),
+        detector_path=asset_path(settings.assets_dir, "yunet") if find_small_faces else None,
     )
 
 

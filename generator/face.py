@@ -44,25 +44,14 @@ class HeadPose:
 
     @classmethod
     def from_matrix(cls, transform: np.ndarray) -> HeadPose:
-        """Decompose the rotation part of a ``(4, 4)`` (or ``(3, 3)``) transform."""
-        return cls(*(float(a) for a in pose_angles(np.asarray(transform)[None, :3, :3])[0]))
-
-    def matrix(self) -> np.ndarray:
-        """The ``(3, 3)`` rotation in MediaPipe's axes; :meth:`from_matrix` inverts it."""
-        return rotation_matrices(
-            np.array([self.yaw]), np.array([self.pitch]), np.array([self.roll])
-        )[0]
-
-
-def pose_angles(rotations: np.ndarray) -> np.ndarray:
-    """Yaw, pitch and roll in degrees ``(N, 3)`` of rotations ``(N, 3, 3)`` (any column scale
-    is dropped); inverts :func:`rotation_matrices`."""
-    r = np.asarray(rotations, dtype=np.float64)
-    r = r / np.linalg.norm(r, axis=1, keepdims=True)
-    yaw = np.arcsin(np.clip(-r[:, 2, 0], -1.0, 1.0))
-    pitch = np.arctan2(r[:, 2, 1], r[:, 2, 2])
-    roll = np.arctan2(r[:, 1, 0], r[:, 0, 0])
-    return np.degrees(np.stack([yaw, pitch, roll], axis=1))
+        """Decompose the rotation part of a ``(4, 4)`` (or ``(3, 3)``) transform; inverts
+        :func:`rotation_matrices`."""
+        r = np.asarray(transform, dtype=np.float64)[:3, :3]
+        r = r / np.linalg.norm(r, axis=0, keepdims=True)  # drop any scale
+        yaw = np.arcsin(np.clip(-r[2, 0], -1.0, 1.0))
+        pitch = np.arctan2(r[2, 1], r[2, 2])
+        roll = np.arctan2(r[1, 0], r[0, 0])
+        return cls(*(float(np.degrees(angle)) for angle in (yaw, pitch, roll)))
 
 
 def rotation_matrices(yaw: np.ndarray, pitch: np.ndarray, roll: np.ndarray) -> np.ndarray:

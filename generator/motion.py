@@ -119,6 +119,15 @@ class MotionSequence:
         """``frames`` frames of the portrait as it is."""
         return cls(np.tile(NEUTRAL, (frames, 1)), fps)
 
+    @classmethod
+    def still(cls, frames: int = 1, fps: float = DEFAULT_FPS, **axes: float) -> MotionSequence:
+        """``frames`` identical frames: neutral except the named axes, e.g.
+        ``MotionSequence.still(jaw_open=0.5, head_yaw=10)``."""
+        motion = cls.neutral(frames, fps)
+        for axis, value in axes.items():
+            motion.values[:, cls.index(axis)] = value
+        return motion
+
     @staticmethod
     def index(axis: str) -> int:
         """The column of a named axis."""

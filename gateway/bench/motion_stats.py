@@ -47,7 +47,7 @@ def bench_motion_stats(settings: Settings, docs_dir: Path) -> Section:
     except DatasetError:
         manifest = fetch_dataset(settings.data_dir, "talking-video")
     metrics, frames_tracked, seconds_tracking = [], 0, 0.0
-    with open_landmarker(settings) as landmarker:
+    with open_landmarker(settings, find_small_faces=False) as landmarker:
         for entry in manifest.files:
             path = settings.data_dir / "talking-video" / entry.path
             fps = float(probe(path).fps)

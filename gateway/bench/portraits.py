@@ -22,7 +22,7 @@ from gateway.pictures import contact_sheet, save_png
 from gateway.settings import Settings
 from generator import GeneratorError, MultipleFacesFound, load_portrait
 from generator.face_model import build_face_model
-from generator.motion import NEUTRAL, MotionSequence, sweep
+from generator.motion import MotionSequence, sweep
 from generator.render.renderer import Renderer
 from generator.runtime import keep_freed_memory
 
@@ -37,15 +37,8 @@ PORTRAIT_SETS = (
 )
 
 
-def _pose(**axes: float) -> np.ndarray:
-    vector = NEUTRAL.copy()
-    for axis, value in axes.items():
-        vector[MotionSequence.index(axis)] = value
-    return vector[None]
-
-
-OPEN_MOUTH = _pose(jaw_open=0.8)
-TURNED_HEAD = _pose(head_yaw=15.0, jaw_open=0.3)
+OPEN_MOUTH = MotionSequence.still(jaw_open=0.8).values
+TURNED_HEAD = MotionSequence.still(head_yaw=15.0, jaw_open=0.3).values
 
 
 def _images(settings: Settings) -> list[tuple[str, Path]]:

@@ -325,44 +325,41 @@ def motion_pictures(renderer: Renderer, docs_dir: Path) -> list[str]:
     from generator.motion import LIMITS, NEUTRAL, SWEEP_EXTENT
 
     x0, y0, x1, y1 = face_box(renderer.model)
+
+    def tile(**axes: float) -> np.ndarray:
+        return renderer.render(MotionSequence.still(**axes).values)[0].numpy()[y0:y1, x0:x1]
+
+    def at(axis: str, fraction: float) -> float:
+        """A pose axis ``fraction`` of the way to the sweep's extent."""
+        return float(NEUTRAL[MotionSequence.index(axis)] + fraction * SWEEP_EXTENT[axis])
+
     tiles, labels = [renderer.model.image[y0:y1, x0:x1]], ["portrait"]
-    neutral_vector = NEUTRAL.copy()
-    for axis in EXPRESSION_MODES + tuple(SWEEP_EXTENT):
-        vector = neutral_vector.copy()
-        column = MotionSequence.index(axis)
-        vector[column] = (
-            LIMITS[axis][1] if axis in EXPRESSION_MODES else NEUTRAL[column] + SWEEP_EXTENT[axis]
-        )
-        tiles.append(renderer.render(vector[None])[0].numpy()[y0:y1, x0:x1])
-        labels.append(axis if axis in EXPRESSION_MODES else _axis_label(axis, vector[column]))
+    for mode in EXPRESSION_MODES:
+        tiles.append(tile(**{mode: LIMITS[mode][1]}))
+        labels.append(mode)
+    for axis in SWEEP_EXTENT:
+        tiles.append(tile(**{axis: at(axis, 1)}))
+        labels.append(_axis_label(axis, at(axis, 1)))
     modes = save_png(
         contact_sheet(tiles, labels, columns=5, tile_size=200),
         docs_dir / "images" / "motion-space.png",
     )
 
     rows = [
-        ("jaw_open", (0, 0.25, 0.5, 0.75, 1)),
-        ("smile_left", (0, 0.5, 1)),
-        ("lip_pucker", (0, 0.5, 1)),
-        ("blink_left", (0, 0.5, 1)),
+        ("jaw", ("jaw_open",), (0, 0.25, 0.5, 0.75, 1)),
+        ("smile", ("smile_left", "smile_right"), (0, 0.5, 1)),
+        ("lip_pucker", ("lip_pucker",), (0, 0.5, 1)),
+        ("blink", ("blink_left", "blink_right"), (0, 0.5, 1)),
     ]
     tiles, labels = [], []
-    for axis, levels in rows:
+    for name, modes_moved, levels in rows:
         for level in levels:
-            vector = neutral_vector.copy()
-            vector[MotionSequence.index(axis)] = level
-            if axis == "smile_left":
-                vector[MotionSequence.index("smile_right")] = level
-            if axis == "blink_left":
-                vector[MotionSequence.index("blink_right")] = level
-            tiles.append(renderer.render(vector[None])[0].numpy()[y0:y1, x0:x1])
-            labels.append(f"{axis.removesuffix('_left')} {level:g}")
+            tiles.append(tile(**dict.fromkeys(modes_moved, level)))
+            labels.append(f"{name} {level:g}")
     for axis in ("gaze_yaw", "gaze_pitch", "head_yaw", "head_pitch", "head_roll", "head_scale"):
         for fraction in (-1, -0.5, 0.5, 1):
-            vector = neutral_vector.copy()
-            vector[MotionSequence.index(axis)] += fraction * SWEEP_EXTENT[axis]
-            tiles.append(renderer.render(vector[None])[0].numpy()[y0:y1, x0:x1])
-            labels.append(_axis_label(axis, vector[MotionSequence.index(axis)]))
+            tiles.append(tile(**{axis: at(axis, fraction)}))
+            labels.append(_axis_label(axis, at(axis, fraction)))
     sheet = save_png(
         contact_sheet(tiles, labels, columns=8, tile_size=160),
         docs_dir / "images" / "renderer-sweep.png",
@@ -374,7 +371,7 @@ def bench_render(settings: Settings, docs_dir: Path) -> Section:
     """Quality targets (closed loop) and speed of the renderer on the demo portrait."""
     keep_freed_memory()
     the_sweep = sweep()
-    with open_landmarker(settings) as landmarker:
+    with open_landmarker(settings, find_small_faces=False) as landmarker:
         model = build_face_model(demo_portrait(), landmarker)
         renderer = Renderer(model)
         embedder = open_embedder(settings)

@@ -25,10 +25,7 @@ def renderer(model: FaceModel) -> Renderer:
 
 
 def pose(**axes: float) -> np.ndarray:
-    motion = MotionSequence.neutral(1)
-    for axis, value in axes.items():
-        motion.values[0, motion.index(axis)] = value
-    return motion.values
+    return MotionSequence.still(**axes).values
 
 
 def render(renderer: Renderer, **axes: float) -> np.ndarray:
