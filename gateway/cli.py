@@ -1,7 +1,9 @@
 """The ``talkgate`` command line.
 
 Exit codes: 0 success; 1 a talkgate error, printed as one message with what to do
-(never a traceback); 2 a usage error (unknown command or option).
+(never a traceback); 2 a usage error (unknown command or option). `talkgate watermark
+detect` also answers with its exit code: 0 marked and the payload read, 3 no mark found,
+4 a mark found but its payload unreadable.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from gateway import assets as asset_store
 from gateway.errors import AssetError, DatasetError, GatewayError
 from gateway.settings import get_settings
 from generator import GeneratorError
+from watermark import WatermarkError, WatermarkKey
 
 app = typer.Typer(
     name="talkgate",
@@ -220,6 +223,109 @@ def data_fetch_command(
         console.print(f"{dataset.name}: {len(manifest.files)} files, {size:.1f} MB in {directory}")
 
 
+watermark_app = typer.Typer(
+    help="Mark stills and clips, or look for a mark (JSON output).", no_args_is_help=True
+)
+app.add_typer(watermark_app, name="watermark")
+
+#: Exit codes of `talkgate watermark detect`.
+NO_MARK, PAYLOAD_UNREADABLE = 3, 4
+
+
+def _keys(paths: list[Path] | None) -> list[WatermarkKey]:
+    """The keys given, or the deployment's key (made on first use)."""
+    from watermark import load_key, load_or_create_key
+
+    if paths:
+        return [load_key(path) for path in paths]
+    return [load_or_create_key(get_settings().watermark_key_path)]
+
+
+@watermark_app.command("keygen")
+def watermark_keygen_command(
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Key file to create (default: the deployment's)."),
+    ] = None,
+    key_id: Annotated[
+        int | None, typer.Option(min=0, max=65535, help="Key ID (default: random).")
+    ] = None,
+) -> None:
+    """Make a new watermark key (0600 JSON); never overwrites one."""
+    from watermark import save_key
+
+    new_key = WatermarkKey.generate(key_id)
+    path = save_key(new_key, output or get_settings().watermark_key_path)
+    console.print_json(json.dumps({"key_file": str(path), "key_id": new_key.key_id}))
+
+
+@watermark_app.command("embed")
+def watermark_embed_command(
+    source: Annotated[Path, typer.Argument(help="PNG, JPEG or MP4 to mark.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Marked file to write.")],
+    clip_id: Annotated[
+        str | None, typer.Option(help="64-bit clip ID in hex (default: random).")
+    ] = None,
+    key: Annotated[
+        Path | None,
+        typer.Option(help="Watermark key file.", envvar="TALKGATE_WATERMARK_KEY"),
+    ] = None,
+) -> None:
+    """Mark a still or a clip with a clip ID under a key; prints JSON."""
+    from gateway.marking import embed_file
+
+    try:
+        number = None if clip_id is None else int(clip_id, 16)
+    except ValueError:
+        raise typer.BadParameter(f"--clip-id must be hex, not {clip_id!r}") from None
+    marked = embed_file(source, output, _keys([key] if key else None)[0], number)
+    console.print_json(
+        json.dumps(
+            {
+                "output": str(marked.path),
+                "clip_id": marked.payload.clip_hex,
+                "key_id": marked.payload.key_id,
+                "frames": marked.frames,
+            }
+        )
+    )
+
+
+@watermark_app.command("detect")
+def watermark_detect_command(
+    source: Annotated[Path, typer.Argument(help="PNG, JPEG or MP4 to search.")],
+    key: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="Key file to try; repeat for several (rotation).", envvar="TALKGATE_WATERMARK_KEY"
+        ),
+    ] = None,
+) -> None:
+    """Look for a mark; prints JSON. Exit 0 marked, 3 no mark, 4 mark but payload unreadable."""
+    from gateway.marking import detect_file
+
+    found = detect_file(source, _keys(key))
+    console.print_json(
+        json.dumps(
+            {
+                "file": str(source),
+                "marked": found.present,
+                "clip_id": found.payload.clip_hex if found.payload else None,
+                "key_id": found.key_id,
+                "score": round(found.score, 2),
+                "threshold": round(found.threshold, 2),
+                "false_positive_bound": found.false_positive_bound,
+                "corrected_bits": found.corrected_bits,
+                "frames": found.frames,
+            }
+        )
+    )
+    if not found.present:
+        raise typer.Exit(NO_MARK)
+    if found.payload is None:
+        raise typer.Exit(PAYLOAD_UNREADABLE)
+
+
 @app.command("demo")
 def demo_command() -> None:
     """Run the pipeline on the demo portrait.
@@ -273,6 +379,6 @@ def main() -> None:
     """Console-script entry point: run the app, turning talkgate errors into one message."""
     try:
         app()
-    except (GatewayError, GeneratorError) as exc:
+    except (GatewayError, GeneratorError, WatermarkError) as exc:
         errors.print(f"[bold red]error:[/] {exc.diagnostics()}", highlight=False)
         sys.exit(1)

@@ -42,6 +42,18 @@ class Settings(BaseSettings):
 
     @computed_field  # type: ignore[prop-decorator]
     @property
+    def keys_dir(self) -> Path:
+        """Secrets made on first run for development (the watermark key); 0600 files."""
+        return self.home / "keys"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def watermark_key_path(self) -> Path:
+        """The deployment's watermark key, made on first use when missing."""
+        return self.keys_dir / "watermark.json"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
     def outputs_dir(self) -> Path:
         """Files the demo and local commands write for people to look at."""
         return self.home / "outputs"

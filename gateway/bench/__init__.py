@@ -14,6 +14,7 @@ from gateway.bench.motion_stats import bench_motion_stats
 from gateway.bench.portraits import bench_portraits
 from gateway.bench.render import bench_render
 from gateway.bench.report import Report, Section, new_report, write_report
+from gateway.bench.watermark import bench_watermark
 from gateway.errors import GatewayError
 from gateway.settings import Settings
 
@@ -22,6 +23,7 @@ SECTIONS: dict[str, Callable[[Settings, Path], Section]] = {
     "render": bench_render,
     "portraits": bench_portraits,
     "motion-stats": bench_motion_stats,
+    "watermark": bench_watermark,
 }
 
 

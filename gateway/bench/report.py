@@ -94,6 +94,15 @@ class Metric:
 
 
 @dataclass(frozen=True)
+class Table:
+    """A results grid that rows and metrics do not fit (e.g. methods × attacks)."""
+
+    title: str
+    header: list[str]
+    rows: list[list[str]]
+
+
+@dataclass(frozen=True)
 class Section:
     """One benchmark section of the report."""
 
@@ -104,6 +113,7 @@ class Section:
     notes: list[str] = field(default_factory=list)
     metrics: list[Metric] = field(default_factory=list)
     images: list[str] = field(default_factory=list)  # paths relative to docs/
+    tables: list[Table] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -202,6 +212,10 @@ def render_markdown(sections: list[dict[str, Any]]) -> str:
                     f"| {metric['name']} | {metric['value']:.3g} {metric['unit']} "
                     f"| {metric['target']} | {_met(metric['met'])} |"
                 )
+        for table in section.get("tables", []):
+            lines += ["", f"**{table['title']}**", "", "| " + " | ".join(table["header"]) + " |"]
+            lines.append("|" + "---|" * len(table["header"]))
+            lines += ["| " + " | ".join(cells) + " |" for cells in table["rows"]]
         for image in section.get("images", []):
             lines += ["", f"![{section['title']}]({image})"]
         lines += [""] + [f"- {note}" for note in section["notes"]] if section["notes"] else []

@@ -1,0 +1,28 @@
+"""Errors the watermark package raises; each says what went wrong and what to do about it."""
+
+
+class WatermarkError(Exception):
+    """Base class for every error the watermark package raises on purpose."""
+
+    hint: str = ""
+
+    def diagnostics(self) -> str:
+        """The message plus what to do about it, for people reading a CLI or API error."""
+        message = str(self)
+        return f"{message}\n{self.hint}" if self.hint else message
+
+
+class KeyFileError(WatermarkError):
+    """A watermark key file is missing, unreadable, malformed or too open."""
+
+    hint = "Create a key with `talkgate watermark keygen`, or point --key at a key file."
+
+
+class FrameError(WatermarkError):
+    """A frame cannot carry or be searched for a mark (wrong shape, type or too small)."""
+
+    hint = "Frames must be uint8 RGB arrays of shape (H, W, 3), at least 256 pixels on each side."
+
+
+class PayloadError(WatermarkError):
+    """A payload value does not fit its field (clip ID: 64 bits, key ID: 16 bits)."""

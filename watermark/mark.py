@@ -1,0 +1,422 @@
+"""Embed the keyed mark into frames, and find and read it again.
+
+Embedding adds the key's tiled chip pattern, carrying the coded payload, to the luma of every
+frame, scaled by a masking map: textured skin and hair take more, flat backgrounds less.
+
+Detection whitens each frame (keeps the band the mark lives in, evens out contrast),
+averages a clip's frames, estimates the tile period from the autocorrelation, and then, for
+each candidate scale, folds the frame onto one tile and correlates it with the key's sync
+signal at every cyclic shift. The peak's z-score has a bound that needs no model of the
+image: under "no mark" the secret chip signs are independent of the pixels, so by
+Hoeffding's inequality ``P(z ≥ t) ≤ exp(-t²/2)`` at each (key, scale, shift) tried, and the
+union over all of them is the stated false-positive probability. Past the threshold the
+payload bits are read at the peak and BCH-decoded.
+
+    >>> import numpy as np
+    >>> from watermark import Payload, WatermarkKey, detect, embed
+    >>> key = WatermarkKey.generate()
+    >>> frame = np.random.default_rng(0).integers(0, 256, (256, 256, 3), dtype=np.uint8)
+    >>> marked = embed([frame], Payload(clip_id=42, key_id=key.key_id), key)
+    >>> detect(marked, [key]).payload.clip_id
+    42
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from watermark.coding import Payload, PayloadCode
+from watermark.errors import FrameError, WatermarkError
+from watermark.keys import WatermarkKey
+from watermark.pattern import (
+    REFERENCE_CHIP_PX,
+    REFERENCE_TILE_PX,
+    TILE_CHIPS,
+    Layout,
+    chip_px_for,
+    draw_tile,
+)
+
+MIN_SIDE = 256
+#: Scales the masking map (1 grey level on flat areas, up to 6 in texture): about 42.7 dB.
+DEFAULT_STRENGTH = 0.37
+#: The stated false-positive probability of one call to :func:`detect` (one clip or image).
+FALSE_POSITIVE_RATE = 1e-7
+#: Chip sizes the detector considers, in pixels of the frame it is given.
+MIN_CHIP_PX, MAX_CHIP_PX = 1.8, 12.0
+#: Scale candidates around each autocorrelation estimate (ratio steps of 0.4%).
+REFINE_STEPS = np.exp(np.linspace(-0.012, 0.012, 7))
+PERIOD_ESTIMATES = 3
+#: Whitening keeps detail finer than this many chips (as a Gaussian sigma).
+WHITEN_SIGMA_CHIPS = 0.75
+#: ... and divides by the RMS of that detail over this many chips.
+CONTRAST_SIGMA_CHIPS = 2.0
+#: The most extra amplitude informed marking gives one chip, in units of the base chip.
+MAX_CORRECTION = 2.0
+#: Informed marking re-reads the picture every this many frames (it changes slowly).
+CORRECT_EVERY = 4
+
+_CODE = PayloadCode()
+
+
+@dataclass(frozen=True)
+class Detection:
+    """What :func:`detect` found. ``present`` is the sync test; ``payload`` is None when the
+    mark is there but too damaged to read, and always None when it is not there."""
+
+    present: bool
+    score: float
+    threshold: float
+    false_positive_bound: float
+    key_id: int | None
+    payload: Payload | None
+    corrected_bits: int | None
+    raw_bit_agreement: float | None
+    chip_px: float | None
+    frames: int
+    #: The coded bits as read at the best sync peak (positive means 0), found or not.
+    soft_bits: np.ndarray = field(repr=False, compare=False)
+
+
+class Marker:
+    """Marks frames with one payload under one key; frames may come in any size ≥ 256 px.
+
+    Marking is informed: the frame is marked once, read back the way the detector reads it,
+    and every payload bit that the picture itself pushes towards the wrong value gets extra
+    amplitude on its chips, just enough to cancel that push (improved spread spectrum,
+    Malvar & Florêncio 2003). Bits the picture already favours cost nothing extra.
+    """
+
+    def __init__(self, key: WatermarkKey, payload: Payload, strength: float = DEFAULT_STRENGTH):
+        self._layout = Layout.from_key(key, _CODE.coded_bits)
+        coded = _CODE.encode(payload)
+        self._bit_values = 1.0 - 2.0 * coded.astype(np.float32)
+        self._chips = self._layout.chips(coded).ravel()
+        self._strength = strength
+        base = _draw(self._chips, REFERENCE_CHIP_PX)
+        self._unit_response = _chips_at(_chip_responses(_periodic_band(base)), (0, 0))
+        self._current = np.zeros((0, 0), dtype=np.float32)
+        self._marked = 0
+
+    def mark(self, frame: np.ndarray) -> np.ndarray:
+        """A marked copy of ``frame`` (``(H, W, 3)`` uint8 RGB).
+
+        Raises:
+            FrameError: not a uint8 RGB frame of at least 256×256.
+        """
+        _check_frame(frame)
+        chip_px = chip_px_for(*frame.shape[:2])
+        amplitude = _masking(cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)) * self._strength
+        if self._marked % CORRECT_EVERY == 0 or self._current.shape[0] != TILE_CHIPS * chip_px:
+            base = _draw(self._chips, chip_px)
+            first = _add(frame, _tiled(base, frame.shape), amplitude)
+            correction = self._correction(first, amplitude, chip_px)
+            self._current = _draw(self._chips + correction, chip_px)
+        self._marked += 1
+        return _add(frame, _tiled(self._current, frame.shape), amplitude)
+
+    def _correction(self, first: np.ndarray, amplitude: np.ndarray, chip_px: int) -> np.ndarray:
+        """Extra chip amplitude for the bits the picture pushes the wrong way."""
+        whitened, contrast = _whiten(first)
+        responses = _chips_at(_chip_responses(_fold(whitened, chip_px)), (0, 0))
+        gain = _chips_at(_fold(amplitude / contrast, chip_px), (0, 0)) * _SELF_RESPONSE
+        picture = responses - gain * self._unit_response / _SELF_RESPONSE
+        where = self._layout.bit_chips
+        signs = self._layout.signs[where]
+        push = (signs * picture[where]).mean(axis=1) * self._bit_values
+        needed = np.maximum(0.0, -push) * self._bit_values
+        correction = np.zeros_like(self._chips)
+        correction[where] = needed[:, None] * signs / np.maximum(gain[where], 1e-3)
+        return np.clip(correction, -MAX_CORRECTION, MAX_CORRECTION)
+
+
+def _draw(chips: np.ndarray, chip_px: int) -> np.ndarray:
+    """The tile of a flat chip vector at ``chip_px``, scaled so ±1 chips have unit RMS."""
+    return draw_tile(chips.reshape(TILE_CHIPS, TILE_CHIPS), chip_px, normalise=False) / _TILE_RMS
+
+
+def _tiled(tile: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    height, width = shape[:2]
+    reps = (math.ceil(height / tile.shape[0]), math.ceil(width / tile.shape[1]))
+    return np.tile(tile, reps)[:height, :width]
+
+
+def _add(frame: np.ndarray, pattern: np.ndarray, amplitude: np.ndarray) -> np.ndarray:
+    """``frame + round(pattern * amplitude)`` on all three channels (so on luma), saturating."""
+    delta = cv2.multiply(pattern, amplitude)
+    up = cv2.cvtColor(cv2.convertScaleAbs(cv2.max(delta, 0.0)), cv2.COLOR_GRAY2RGB)
+    down = cv2.cvtColor(cv2.convertScaleAbs(cv2.min(delta, 0.0)), cv2.COLOR_GRAY2RGB)
+    return cv2.subtract(cv2.add(frame, up), down)
+
+
+def embed(
+    frames: Iterable[np.ndarray],
+    payload: Payload,
+    key: WatermarkKey,
+    strength: float = DEFAULT_STRENGTH,
+) -> list[np.ndarray]:
+    """Marked copies of ``frames``. For streams, use :class:`Marker` frame by frame."""
+    marker = Marker(key, payload, strength)
+    return [marker.mark(frame) for frame in frames]
+
+
+def _check_frame(frame: np.ndarray) -> None:
+    if not isinstance(frame, np.ndarray) or frame.dtype != np.uint8:
+        kind = getattr(frame, "dtype", type(frame).__name__)
+        raise FrameError(f"a frame must be a uint8 array, not {kind}")
+    if frame.ndim != 3 or frame.shape[2] != 3:
+        raise FrameError(f"a frame must have shape (H, W, 3), not {frame.shape}")
+    if min(frame.shape[:2]) < MIN_SIDE:
+        raise FrameError(
+            f"a {frame.shape[1]}×{frame.shape[0]} frame is too small to mark; "
+            f"both sides must be at least {MIN_SIDE} pixels"
+        )
+
+
+def _masking(luma: np.ndarray) -> np.ndarray:
+    """Per-pixel amplitude: 1 on flat areas, up to 6 in texture, where noise hides."""
+    height, width = luma.shape
+    small = cv2.resize(luma, (width // 2, height // 2), interpolation=cv2.INTER_AREA)
+    small = small.astype(np.float32)
+    detail = small - cv2.GaussianBlur(small, (0, 0), 1.0)
+    activity = np.sqrt(cv2.GaussianBlur(detail * detail, (0, 0), 3.0))
+    amplitude = 1.0 + np.minimum(activity, 5.0)
+    return cv2.resize(amplitude, (width, height), interpolation=cv2.INTER_LINEAR)
+
+
+class Accumulator:
+    """The whitened average of a clip's frames, added one at a time (constant memory)."""
+
+    def __init__(self) -> None:
+        self._sum: np.ndarray | None = None
+        self.frames = 0
+
+    def add(self, frame: np.ndarray) -> None:
+        """Raises: FrameError for a frame that is not uint8 RGB or differs in size."""
+        if not isinstance(frame, np.ndarray) or frame.dtype != np.uint8 or frame.ndim != 3:
+            raise FrameError(f"a frame must be a (H, W, 3) uint8 array, got {_describe(frame)}")
+        if self._sum is not None and self._sum.shape != frame.shape[:2]:
+            raise FrameError(f"frame size changed within a clip: {frame.shape[:2]}")
+        if min(frame.shape[:2]) < 2 * TILE_CHIPS * MIN_CHIP_PX:
+            raise FrameError(f"a {frame.shape[1]}×{frame.shape[0]} frame is too small to search")
+        whitened, _ = _whiten(frame)
+        self._sum = whitened if self._sum is None else self._sum + whitened
+        self.frames += 1
+
+    def mean(self) -> np.ndarray:
+        if self._sum is None:
+            raise WatermarkError("no frames to search for a mark")
+        return self._sum / self.frames
+
+
+def _describe(frame: object) -> str:
+    shape = getattr(frame, "shape", None)
+    return f"{type(frame).__name__} {getattr(frame, 'dtype', '')} {shape or ''}".strip()
+
+
+def _whiten(frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Luma band-passed around the mark's frequencies and divided by local contrast; and
+    that contrast (the divisor), which marking needs to predict what the detector sees.
+    """
+    luma = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    band = _band(luma, chip_px_for(*frame.shape[:2]))
+    contrast = (
+        np.sqrt(
+            cv2.GaussianBlur(
+                band * band, (0, 0), 2 * WHITEN_SIGMA_CHIPS * chip_px_for(*frame.shape[:2])
+            )
+        )
+        + 1.0
+    )
+    return band / contrast, contrast
+
+
+def _smooth(image: np.ndarray, sigma: float) -> np.ndarray:
+    """A wide Gaussian blur, done at a quarter of the size (it is smooth anyway)."""
+    height, width = image.shape
+    small = cv2.resize(image, (width // 4, height // 4), interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (0, 0), sigma / 4)
+    return cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
+
+
+def _band(image: np.ndarray, chip_px: int = REFERENCE_CHIP_PX) -> np.ndarray:
+    """The linear part of whitening: the image less its blur (the mark's band and above)."""
+    return image - cv2.GaussianBlur(
+        image, (0, 0), WHITEN_SIGMA_CHIPS * chip_px, borderType=cv2.BORDER_REFLECT
+    )
+
+
+def detect(frames: Iterable[np.ndarray], keys: Sequence[WatermarkKey]) -> Detection:
+    """Search ``frames`` (one image, or all or some of a clip's frames, same size) for a mark
+    under any of ``keys``.
+
+    Raises:
+        FrameError: a frame is not uint8 RGB, too small, or differs in size from the first.
+        WatermarkError: no frames, or no keys.
+    """
+    if not keys:
+        raise WatermarkError("no watermark keys to search with")
+    accumulator = Accumulator()
+    for frame in frames:
+        accumulator.add(frame)
+    return search(accumulator.mean(), keys, accumulator.frames)
+
+
+def search(whitened: np.ndarray, keys: Sequence[WatermarkKey], frames: int = 1) -> Detection:
+    """The detection on an already whitened (and averaged) frame."""
+    chip_sizes = _candidate_chip_sizes(whitened)
+    trials = len(keys) * len(chip_sizes) * REFERENCE_TILE_PX**2
+    threshold = math.sqrt(2.0 * math.log(trials / FALSE_POSITIVE_RATE))
+    bound = trials * math.exp(-(threshold**2) / 2)
+    best: tuple[float, WatermarkKey, Layout, np.ndarray, tuple[int, int], float] | None = None
+    folds = {chip: _fold(whitened, chip) for chip in chip_sizes}
+    for key in keys:
+        layout = Layout.from_key(key, _CODE.coded_bits)
+        sync = _SyncFilter(layout)
+        for chip, folded in folds.items():
+            responses = _chip_responses(folded)
+            score, shift = sync.peak(responses)
+            if best is None or score > best[0]:
+                best = (score, key, layout, responses, shift, chip)
+    assert best is not None
+    score, key, layout, responses, shift, chip = best
+    chips = _chips_at(responses, shift)
+    soft = (chips[layout.bit_chips] * layout.signs[layout.bit_chips]).sum(axis=1)
+    if score < threshold:
+        return Detection(False, score, threshold, bound, None, None, None, None, None, frames, soft)
+    decoded = _CODE.decode(soft)
+    agreement = None
+    if decoded is not None:
+        sent = _CODE.encode(decoded.payload)
+        agreement = float(np.mean((soft < 0) == sent.astype(bool)))
+    return Detection(
+        present=True,
+        score=score,
+        threshold=threshold,
+        false_positive_bound=bound,
+        key_id=key.key_id,
+        payload=decoded.payload if decoded else None,
+        corrected_bits=decoded.corrected_bits if decoded else None,
+        raw_bit_agreement=agreement,
+        chip_px=chip,
+        frames=frames,
+        soft_bits=soft,
+    )
+
+
+def _candidate_chip_sizes(whitened: np.ndarray) -> list[float]:
+    """Chip sizes to try: refinements around the strongest autocorrelation periods."""
+    periods = _tile_periods(whitened)
+    chips = {round(float(p / TILE_CHIPS * step), 4) for p in periods for step in REFINE_STEPS}
+    return sorted(chips)
+
+
+def _tile_periods(whitened: np.ndarray) -> list[float]:
+    """The likeliest tile periods (pixels): peaks of the autocorrelation along both axes."""
+    spectrum = np.fft.rfft2(whitened)
+    autocorrelation = np.fft.irfft2(np.abs(spectrum) ** 2, whitened.shape)
+    height, width = whitened.shape
+    lo = int(TILE_CHIPS * MIN_CHIP_PX)
+    hi = min(int(TILE_CHIPS * MAX_CHIP_PX), height // 2 + 1, width // 2 + 1)
+    lags = np.arange(lo, hi)
+    profile = autocorrelation[0, lags] + autocorrelation[lags, 0]
+    peaks = [
+        i
+        for i in range(1, len(lags) - 1)
+        if profile[i] >= profile[i - 1] and profile[i] > profile[i + 1]
+    ]
+    peaks.sort(key=lambda i: profile[i], reverse=True)
+    periods = []
+    for i in peaks[:PERIOD_ESTIMATES]:
+        left, mid, right = profile[i - 1], profile[i], profile[i + 1]
+        curvature = left - 2 * mid + right
+        offset = 0.5 * (left - right) / curvature if curvature < 0 else 0.0
+        periods.append(lags[i] + offset)
+    return periods
+
+
+def _fold(whitened: np.ndarray, chip_px: float) -> np.ndarray:
+    """Resample so chips are :data:`REFERENCE_CHIP_PX` wide and average all tiles into one."""
+    factor = REFERENCE_CHIP_PX / chip_px
+    height, width = whitened.shape
+    size = (max(1, round(width * factor)), max(1, round(height * factor)))
+    interpolation = cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR
+    image = cv2.resize(whitened, size, interpolation=interpolation)
+    period = REFERENCE_TILE_PX
+    rows = -(-image.shape[0] // period) * period
+    cols = -(-image.shape[1] // period) * period
+    padded = np.zeros((rows, cols), dtype=np.float32)
+    weight = np.zeros((rows, cols), dtype=np.float32)
+    padded[: image.shape[0], : image.shape[1]] = image
+    weight[: image.shape[0], : image.shape[1]] = 1.0
+    total = padded.reshape(rows // period, period, cols // period, period).sum(axis=(0, 2))
+    count = weight.reshape(rows // period, period, cols // period, period).sum(axis=(0, 2))
+    return total / np.maximum(count, 1.0)
+
+
+_CHIP_FILTER = np.conj(
+    np.fft.rfft2(
+        draw_tile(
+            np.eye(1, TILE_CHIPS**2).reshape(TILE_CHIPS, TILE_CHIPS),
+            REFERENCE_CHIP_PX,
+            normalise=False,
+        )
+    )
+)
+
+
+def _chip_responses(folded: np.ndarray) -> np.ndarray:
+    """``(T, T)``: at each shift, the folded tile's match to one chip anchored there."""
+    return np.fft.irfft2(np.fft.rfft2(folded) * _CHIP_FILTER, folded.shape).astype(np.float32)
+
+
+def _chips_at(responses: np.ndarray, shift: tuple[int, int]) -> np.ndarray:
+    """The ``(TILE_CHIPS²,)`` chip values with the tile anchored at ``shift``."""
+    anchors = np.arange(TILE_CHIPS) * REFERENCE_CHIP_PX
+    rows = (anchors + shift[0]) % REFERENCE_TILE_PX
+    cols = (anchors + shift[1]) % REFERENCE_TILE_PX
+    return responses[np.ix_(rows, cols)].ravel()
+
+
+class _SyncFilter:
+    """The z-score of the sync chips at every cyclic shift, by FFT."""
+
+    def __init__(self, layout: Layout):
+        signed = np.zeros((REFERENCE_TILE_PX, REFERENCE_TILE_PX), dtype=np.float32)
+        present = np.zeros_like(signed)
+        grid = layout.sync_chips_grid()
+        signed[::REFERENCE_CHIP_PX, ::REFERENCE_CHIP_PX] = grid
+        present[::REFERENCE_CHIP_PX, ::REFERENCE_CHIP_PX] = grid != 0
+        self._signed = np.conj(np.fft.rfft2(signed))
+        self._present = np.conj(np.fft.rfft2(present))
+
+    def peak(self, responses: np.ndarray) -> tuple[float, tuple[int, int]]:
+        shape = responses.shape
+        numerator = np.fft.irfft2(np.fft.rfft2(responses) * self._signed, shape)
+        energy = np.fft.irfft2(np.fft.rfft2(responses * responses) * self._present, shape)
+        z = numerator / np.sqrt(np.maximum(energy, 1e-12))
+        index = np.unravel_index(int(np.argmax(z)), shape)
+        return float(z[index]), (int(index[0]), int(index[1]))
+
+
+def _single_chip() -> np.ndarray:
+    impulse = np.zeros((TILE_CHIPS, TILE_CHIPS), dtype=np.float32)
+    impulse[0, 0] = 1.0
+    return draw_tile(impulse, REFERENCE_CHIP_PX, normalise=False)
+
+
+def _periodic_band(tile: np.ndarray) -> np.ndarray:
+    """:func:`_band` of a tile as it is when repeated (no edges)."""
+    size = tile.shape[0]
+    return _band(np.tile(tile, (3, 3)))[size : 2 * size, size : 2 * size]
+
+
+#: RMS of a tile of random ±1 chips: the sum of one chip's energy over its area.
+_TILE_RMS = float(np.sqrt(np.sum(_single_chip() ** 2) / REFERENCE_CHIP_PX**2))
+#: How strongly one unit chip shows in its own response after whitening's band-pass.
+_SELF_RESPONSE = float(_chip_responses(_periodic_band(_single_chip() / _TILE_RMS))[0, 0])
