@@ -3,9 +3,10 @@
 BCH over GF(2^8) from the Linux kernel's implementation (bchlib), shortened to the 80 payload
 bits: 204 coded bits that correct any :data:`CORRECTABLE_ERRORS` bit errors. Decoding is
 Chase-II: when the hard decision fails, the least reliable bits are flipped in every
-combination and decoded again, which recovers many words with more errors than that. A random
-word decodes to some codeword with probability below 2^-40, so a decoded payload is also
-evidence that a mark is there.
+combination and decoded again, which recovers many words with more errors than that. Random
+bits decode, with the right key ID, with probability below 1e-14
+(:meth:`PayloadCode.false_decode_probability`), so a decoded payload is itself strong evidence
+that a mark is there.
 
     >>> code = PayloadCode()
     >>> bits = code.encode(Payload(clip_id=0x0123456789ABCDEF, key_id=7))
@@ -17,6 +18,7 @@ evidence that a mark is there.
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 
 import bchlib
@@ -73,6 +75,14 @@ class PayloadCode:
     def __init__(self) -> None:
         self._bch = bchlib.BCH(t=CORRECTABLE_ERRORS, m=8)
         self.coded_bits = PAYLOAD_BYTES * 8 + self._bch.ecc_bits
+
+    def false_decode_probability(self) -> float:
+        """The chance that random bits decode to a payload with a given key ID: Chase tries
+        2^CHASE_BITS words, each decodes if within ``CORRECTABLE_ERRORS`` of one of the 2^80
+        codewords, and the key ID must then match (1 in 2^16)."""
+        ball = sum(math.comb(self.coded_bits, i) for i in range(CORRECTABLE_ERRORS + 1))
+        data_bits = PAYLOAD_BYTES * 8
+        return 2.0 ** (CHASE_BITS + data_bits - KEY_ID_BITS - self.coded_bits) * ball
 
     def encode(self, payload: Payload) -> np.ndarray:
         """``(coded_bits,)`` uint8 of 0/1: the payload's bits, then the BCH parity bits."""

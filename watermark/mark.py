@@ -8,9 +8,12 @@ averages a clip's frames, estimates the tile period from the autocorrelation, an
 each candidate scale, folds the frame onto one tile and correlates it with the key's sync
 signal at every cyclic shift. The peak's z-score has a bound that needs no model of the
 image: under "no mark" the secret chip signs are independent of the pixels, so by
-Hoeffding's inequality ``P(z ≥ t) ≤ exp(-t²/2)`` at each (key, scale, shift) tried, and the
-union over all of them is the stated false-positive probability. Past the threshold the
-payload bits are read at the peak and BCH-decoded.
+Hoeffding's inequality ``P(z ≥ t) ≤ exp(-t²/2)`` at each (key, scale, shift) tried. The
+payload bits are read at each key's peak and BCH-decoded; under "no mark" they are random
+bits, so a payload that decodes and names the key is itself near-impossible by chance. A mark
+is reported when such a payload is found, or when the peak passes the threshold that makes
+the union bound over every (key, scale, shift) 1e-7; the stated false-positive probability
+is the sum of the two.
 
     >>> import numpy as np
     >>> from watermark import Payload, WatermarkKey, detect, embed
@@ -52,6 +55,10 @@ MIN_CHIP_PX, MAX_CHIP_PX = 1.8, 12.0
 #: Scale candidates around each autocorrelation estimate (ratio steps of 0.4%).
 REFINE_STEPS = np.exp(np.linspace(-0.012, 0.012, 7))
 PERIOD_ESTIMATES = 3
+#: Sync z-score from which a payload is tried; a payload that decodes with its key's ID is
+#: then the evidence (see PayloadCode.false_decode_probability). Without one, a mark is
+#: reported only past the union-bound threshold.
+DECODE_GATE = 4.0
 #: Whitening keeps detail finer than this many chips (as a Gaussian sigma).
 WHITEN_SIGMA_CHIPS = 0.75
 #: ... and divides by the RMS of that detail over this many chips.
@@ -272,46 +279,75 @@ def search(whitened: np.ndarray, keys: Sequence[WatermarkKey], frames: int = 1) 
     chip_sizes = _candidate_chip_sizes(whitened)
     trials = len(keys) * len(chip_sizes) * REFERENCE_TILE_PX**2
     threshold = math.sqrt(2.0 * math.log(trials / FALSE_POSITIVE_RATE))
-    bound = trials * math.exp(-(threshold**2) / 2)
-    best: tuple[float, WatermarkKey, Layout, np.ndarray, tuple[int, int], float] | None = None
-    folds = {chip: _fold(whitened, chip) for chip in chip_sizes}
-    for key in keys:
-        layout = Layout.from_key(key, _CODE.coded_bits)
-        sync = _SyncFilter(layout)
-        for chip, folded in folds.items():
-            responses = _chip_responses(folded)
-            score, shift = sync.peak(responses)
-            if best is None or score > best[0]:
-                best = (score, key, layout, responses, shift, chip)
-    assert best is not None
-    score, key, layout, responses, shift, chip = best
-    chips = _chips_at(responses, shift)
-    soft = (chips[layout.bit_chips] * layout.signs[layout.bit_chips]).sum(axis=1)
-    if score < threshold:
-        return Detection(False, score, threshold, bound, None, None, None, None, None, frames, soft)
-    decoded = _CODE.decode(soft)
-    agreement = None
-    if decoded is not None:
-        sent = _CODE.encode(decoded.payload)
-        agreement = float(np.mean((soft < 0) == sent.astype(bool)))
+    bound = trials * math.exp(-(threshold**2) / 2) + len(keys) * _CODE.false_decode_probability()
+    folds = [(chip, _chip_responses(_fold(whitened, chip))) for chip in chip_sizes]
+    peaks = sorted((_best_peak(key, folds) for key in keys), key=lambda p: p.score, reverse=True)
+    for peak in peaks:
+        if peak.score < DECODE_GATE:
+            break
+        decoded = _CODE.decode(peak.soft_bits)
+        if decoded is not None and decoded.payload.key_id == peak.key.key_id:
+            sent = _CODE.encode(decoded.payload).astype(bool)
+            return Detection(
+                present=True,
+                score=peak.score,
+                threshold=threshold,
+                false_positive_bound=bound,
+                key_id=peak.key.key_id,
+                payload=decoded.payload,
+                corrected_bits=decoded.corrected_bits,
+                raw_bit_agreement=float(np.mean((peak.soft_bits < 0) == sent)),
+                chip_px=peak.chip_px,
+                frames=frames,
+                soft_bits=peak.soft_bits,
+            )
+    best = peaks[0]
+    present = best.score >= threshold
     return Detection(
-        present=True,
-        score=score,
+        present=present,
+        score=best.score,
         threshold=threshold,
         false_positive_bound=bound,
-        key_id=key.key_id,
-        payload=decoded.payload if decoded else None,
-        corrected_bits=decoded.corrected_bits if decoded else None,
-        raw_bit_agreement=agreement,
-        chip_px=chip,
+        key_id=best.key.key_id if present else None,
+        payload=None,
+        corrected_bits=None,
+        raw_bit_agreement=None,
+        chip_px=best.chip_px if present else None,
         frames=frames,
-        soft_bits=soft,
+        soft_bits=best.soft_bits,
     )
 
 
+@dataclass(frozen=True)
+class _Peak:
+    key: WatermarkKey
+    score: float
+    chip_px: float
+    soft_bits: np.ndarray
+
+
+def _best_peak(key: WatermarkKey, folds: list[tuple[float, np.ndarray]]) -> _Peak:
+    """Where the key's sync signal matches best, over every scale and shift, and the soft
+    payload bits read there."""
+    layout = Layout.from_key(key, _CODE.coded_bits)
+    sync = _SyncFilter(layout)
+    best: tuple[float, float, np.ndarray, tuple[int, int]] | None = None
+    for chip, responses in folds:
+        score, shift = sync.peak(responses)
+        if best is None or score > best[0]:
+            best = (score, chip, responses, shift)
+    assert best is not None
+    score, chip, responses, shift = best
+    chips = _chips_at(responses, shift)
+    soft = (chips[layout.bit_chips] * layout.signs[layout.bit_chips]).sum(axis=1)
+    return _Peak(key, score, chip, soft)
+
+
 def _candidate_chip_sizes(whitened: np.ndarray) -> list[float]:
-    """Chip sizes to try: refinements around the strongest autocorrelation periods."""
-    periods = _tile_periods(whitened)
+    """Chip sizes to try: refinements around the frame's own chip size (not rescaled) and
+    around the strongest autocorrelation periods (rescaled)."""
+    nominal = TILE_CHIPS * chip_px_for(*whitened.shape)  # the frame as it was marked
+    periods = [nominal, *_tile_periods(whitened)]
     chips = {round(float(p / TILE_CHIPS * step), 4) for p in periods for step in REFINE_STEPS}
     return sorted(chips)
 

@@ -1,0 +1,130 @@
+import io
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from watermark import FrameError, Marker, Payload, WatermarkError, WatermarkKey, detect, embed
+
+
+@pytest.fixture(scope="module")
+def portrait() -> np.ndarray:
+    from skimage import data
+
+    return np.ascontiguousarray(data.astronaut())
+
+
+@pytest.fixture(scope="module")
+def key() -> WatermarkKey:
+    return WatermarkKey(3, bytes(range(32)))
+
+
+@pytest.fixture(scope="module")
+def payload(key: WatermarkKey) -> Payload:
+    return Payload(0xC0FFEE00DEADBEEF, key.key_id)
+
+
+@pytest.fixture(scope="module")
+def marked(portrait: np.ndarray, key: WatermarkKey, payload: Payload) -> np.ndarray:
+    return embed([portrait], payload, key)[0]
+
+
+def _jpeg(frame: np.ndarray, quality: int) -> np.ndarray:
+    buffer = io.BytesIO()
+    Image.fromarray(frame).save(buffer, "JPEG", quality=quality)
+    return np.asarray(Image.open(buffer).convert("RGB"))
+
+
+def test_round_trip_reads_the_payload(marked: np.ndarray, key: WatermarkKey, payload: Payload):
+    found = detect([marked], [key])
+    assert found.present and found.payload == payload and found.key_id == key.key_id
+    assert found.score > found.threshold
+    assert found.false_positive_bound <= 1e-6
+
+
+def test_the_mark_is_faint(portrait: np.ndarray, marked: np.ndarray) -> None:
+    luma = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY).astype(float) for f in (portrait, marked)]
+    psnr = 10 * np.log10(255**2 / np.mean((luma[0] - luma[1]) ** 2))
+    assert psnr > 38  # a busy picture takes more; the bench holds the clip mean to 42 dB
+    assert np.abs(luma[0] - luma[1]).max() <= 12
+
+
+def test_wrong_key_finds_no_mark(marked: np.ndarray) -> None:
+    found = detect([marked], [WatermarkKey.generate()])
+    assert not found.present and found.payload is None and found.key_id is None
+
+
+def test_unmarked_picture_has_no_mark(portrait: np.ndarray, key: WatermarkKey) -> None:
+    assert not detect([portrait], [key]).present
+
+
+def test_rotation_finds_the_key_that_marked(marked, key: WatermarkKey, payload: Payload):
+    keys = [WatermarkKey.generate(), key, WatermarkKey.generate()]
+    found = detect([marked], keys)
+    assert found.key_id == key.key_id and found.payload == payload
+
+
+@pytest.mark.parametrize(
+    "attack",
+    [
+        pytest.param(lambda f: _jpeg(f, 75), id="jpeg75"),
+        pytest.param(lambda f: f[51:461, 51:461], id="crop80"),
+        pytest.param(
+            lambda f: cv2.resize(f, (384, 384), interpolation=cv2.INTER_AREA), id="scale75"
+        ),
+        pytest.param(lambda f: cv2.convertScaleAbs(f, alpha=1.3), id="brighter"),
+    ],
+)
+def test_survives_common_edits_of_a_still(marked, key: WatermarkKey, payload: Payload, attack):
+    found = detect([attack(marked)], [key])
+    assert found.present and found.payload == payload
+
+
+def test_a_clip_is_read_as_a_whole(portrait: np.ndarray, key: WatermarkKey) -> None:
+    payload = Payload(12345, key.key_id)
+    marker = Marker(key, payload)
+    frames = [marker.mark(np.roll(portrait, shift, axis=1)) for shift in range(0, 8, 2)]
+    assert detect(iter(frames), [key]).frames == 4
+
+
+def test_large_frames_use_larger_chips_and_still_read(key: WatermarkKey, portrait) -> None:
+    big = cv2.resize(portrait, (1024, 1024), interpolation=cv2.INTER_CUBIC)
+    marked = embed([big], Payload(9, key.key_id), key)[0]
+    shown_small = cv2.resize(marked, (512, 512), interpolation=cv2.INTER_AREA)
+    assert detect([shown_small], [key]).payload == Payload(9, key.key_id)
+
+
+@pytest.mark.parametrize(
+    ("frame", "message"),
+    [
+        (np.zeros((200, 512, 3), np.uint8), "too small"),
+        (np.zeros((512, 512), np.uint8), "shape"),
+        (np.zeros((512, 512, 3), np.float32), "uint8"),
+        ("not a frame", "uint8"),
+    ],
+)
+def test_frames_that_cannot_be_marked_are_clear_errors(key, frame, message: str) -> None:
+    with pytest.raises(FrameError, match=message):
+        Marker(key, Payload(1, key.key_id)).mark(frame)
+
+
+def test_searching_bad_input_is_a_clear_error(key: WatermarkKey) -> None:
+    with pytest.raises(WatermarkError, match="no frames"):
+        detect([], [key])
+    with pytest.raises(WatermarkError, match="no watermark keys"):
+        detect([np.zeros((256, 256, 3), np.uint8)], [])
+    with pytest.raises(FrameError, match="too small"):
+        detect([np.zeros((64, 64, 3), np.uint8)], [key])
+    with pytest.raises(FrameError, match="size changed"):
+        detect([np.zeros((256, 256, 3), np.uint8), np.zeros((300, 256, 3), np.uint8)], [key])
+
+
+def test_noise_and_flat_frames_have_no_mark(key: WatermarkKey) -> None:
+    rng = np.random.default_rng(5)
+    frames = [
+        rng.integers(0, 256, (512, 512, 3), dtype=np.uint8),
+        np.full((512, 512, 3), 128, np.uint8),
+        cv2.GaussianBlur(rng.integers(0, 256, (384, 640, 3), dtype=np.uint8), (0, 0), 3),
+    ]
+    assert not any(detect([frame], [key]).present for frame in frames)
