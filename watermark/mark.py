@@ -60,9 +60,11 @@ PERIOD_ESTIMATES = 3
 #: reported only past the union-bound threshold.
 DECODE_GATE = 4.0
 #: Whitening keeps detail finer than this many chips (as a Gaussian sigma).
-WHITEN_SIGMA_CHIPS = 0.75
+WHITEN_SIGMA_CHIPS = 0.5
 #: ... and divides by the RMS of that detail over this many chips.
-CONTRAST_SIGMA_CHIPS = 2.0
+CONTRAST_SIGMA_CHIPS = 1.0
+#: Grey levels added to the contrast, so flat areas are not blown up.
+CONTRAST_FLOOR = 0.5
 #: The most extra amplitude informed marking gives one chip, in units of the base chip.
 MAX_CORRECTION = 2.0
 #: Informed marking re-reads the picture every this many frames (it changes slowly).
@@ -230,16 +232,10 @@ def _whiten(frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Luma band-passed around the mark's frequencies and divided by local contrast; and
     that contrast (the divisor), which marking needs to predict what the detector sees.
     """
+    chip_px = chip_px_for(*frame.shape[:2])
     luma = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY).astype(np.float32)
-    band = _band(luma, chip_px_for(*frame.shape[:2]))
-    contrast = (
-        np.sqrt(
-            cv2.GaussianBlur(
-                band * band, (0, 0), 2 * WHITEN_SIGMA_CHIPS * chip_px_for(*frame.shape[:2])
-            )
-        )
-        + 1.0
-    )
+    band = _band(luma, chip_px)
+    contrast = np.sqrt(_smooth(band * band, CONTRAST_SIGMA_CHIPS * chip_px)) + CONTRAST_FLOOR
     return band / contrast, contrast
 
 
