@@ -429,7 +429,7 @@ def bench_watermark(settings: Settings, docs_dir: Path) -> Section:
         Metric.measured("unmarked clips tried", checks.clips_tried, ""),
         Metric.at_most("false-positive bound per clip", checks.bound, "", 1e-6),
     ]
-    rows = _speed(ours.key, checks.picture[1:] if checks.picture else [])
+    rows = _speed(ours.key, [checks.picture[0]] if checks.picture else [])
     images = [_picture(*checks.picture, docs_dir)] if checks.picture else []
     return Section(
         name="watermark",

@@ -10,7 +10,8 @@ import pytest
 
 from gateway.bench import run_benchmarks, write_report
 from gateway.bench.render import affine_baseline, run_closed_loop
-from gateway.bench.report import Row, Section, Timing, new_report
+from gateway.bench.report import Row, Section, Table, Timing, new_report
+from gateway.bench.watermark import ATTACKS, _Ours
 from gateway.errors import GatewayError
 from gateway.settings import Settings
 
@@ -33,6 +34,29 @@ def test_report_keeps_sections_not_rerun(tmp_path: Path) -> None:
     text = markdown.read_text()
     assert "## Section a" in text and "| thing | 40.0 ms | 25.0 | 5 | 2.00× baseline |" in text
     assert "cores" in text  # the machine is named
+
+
+def test_tables_are_written_as_markdown_grids(tmp_path: Path) -> None:
+    grid = Table("Recovered", ["attack", "ours"], [["CRF 23", "100%"], ["CRF 35", "95%"]])
+    section = Section("t", "Tables", "a grid", [], tables=[grid])
+    markdown, _ = write_report(new_report([section]), tmp_path)
+    text = markdown.read_text()
+    assert "**Recovered**\n\n| attack | ours |\n|---|---|\n| CRF 23 | 100% |" in text
+
+
+def test_watermark_attacks_change_the_clip_and_ours_reads_through_them() -> None:
+    from skimage import data
+
+    frames = [np.roll(np.ascontiguousarray(data.astronaut()), s, axis=0) for s in range(6)]
+    ours = _Ours()
+    marked = ours.mark(frames, np.random.default_rng(0))
+    assert ours.read(marked) == (True, 1.0)
+    for attack in ATTACKS:
+        attacked = attack.apply(marked)
+        assert attacked and attacked[0].dtype == np.uint8, attack.name
+        assert len(attacked) < len(marked) or not np.array_equal(attacked[0], marked[0])
+    scaled = next(a for a in ATTACKS if a.name.startswith("50%")).apply(marked)
+    assert scaled[0].shape == (256, 256, 3)
 
 
 def test_face_section_measures_against_its_baseline(settings: Settings, tmp_path: Path) -> None:
