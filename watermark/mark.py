@@ -15,11 +15,10 @@ is reported when such a payload is found, or when the peak passes the threshold 
 the union bound over every (key, scale, shift) 1e-7; the stated false-positive probability
 is the sum of the two.
 
-    >>> import numpy as np
+    >>> from skimage import data
     >>> from watermark import Payload, WatermarkKey, detect, embed
-    >>> key = WatermarkKey.generate()
-    >>> frame = np.random.default_rng(0).integers(0, 256, (256, 256, 3), dtype=np.uint8)
-    >>> marked = embed([frame], Payload(clip_id=42, key_id=key.key_id), key)
+    >>> key = WatermarkKey(key_id=1, secret=bytes(32))
+    >>> marked = embed([data.astronaut()], Payload(clip_id=42, key_id=1), key)
     >>> detect(marked, [key]).payload.clip_id
     42
 """
@@ -391,15 +390,14 @@ def _fold(whitened: np.ndarray, chip_px: float) -> np.ndarray:
     return total / np.maximum(count, 1.0)
 
 
-_CHIP_FILTER = np.conj(
-    np.fft.rfft2(
-        draw_tile(
-            np.eye(1, TILE_CHIPS**2).reshape(TILE_CHIPS, TILE_CHIPS),
-            REFERENCE_CHIP_PX,
-            normalise=False,
-        )
-    )
-)
+def _single_chip() -> np.ndarray:
+    impulse = np.zeros((TILE_CHIPS, TILE_CHIPS), dtype=np.float32)
+    impulse[0, 0] = 1.0
+    return draw_tile(impulse, REFERENCE_CHIP_PX, normalise=False)
+
+
+#: The matched filter for one chip (its blurred block), as a conjugate spectrum.
+_CHIP_FILTER = np.conj(np.fft.rfft2(_single_chip()))
 
 
 def _chip_responses(folded: np.ndarray) -> np.ndarray:
@@ -434,12 +432,6 @@ class _SyncFilter:
         z = numerator / np.sqrt(np.maximum(energy, 1e-12))
         index = np.unravel_index(int(np.argmax(z)), shape)
         return float(z[index]), (int(index[0]), int(index[1]))
-
-
-def _single_chip() -> np.ndarray:
-    impulse = np.zeros((TILE_CHIPS, TILE_CHIPS), dtype=np.float32)
-    impulse[0, 0] = 1.0
-    return draw_tile(impulse, REFERENCE_CHIP_PX, normalise=False)
 
 
 def _periodic_band(tile: np.ndarray) -> np.ndarray:
