@@ -74,8 +74,9 @@ _CODE = PayloadCode()
 
 @dataclass(frozen=True)
 class Detection:
-    """What :func:`detect` found. ``present`` is the sync test; ``payload`` is None when the
-    mark is there but too damaged to read, and always None when it is not there."""
+    """What :func:`detect` found. ``present``: a payload naming its key was decoded, or the
+    sync score passed ``threshold``; ``payload`` is None when the mark is there but too
+    damaged to read, and always None when it is not there."""
 
     present: bool
     score: float
@@ -108,6 +109,7 @@ class Marker:
         self._strength = strength
         base = _draw(self._chips, REFERENCE_CHIP_PX)
         self._unit_response = _chips_at(_chip_responses(_periodic_band(base)), (0, 0))
+        self._base: dict[int, np.ndarray] = {}
         self._current = np.zeros((0, 0), dtype=np.float32)
         self._marked = 0
 
@@ -117,11 +119,13 @@ class Marker:
         Raises:
             FrameError: not a uint8 RGB frame of at least 256×256.
         """
-        _check_frame(frame)
+        _check_frame(frame, MIN_SIDE, "mark")
         chip_px = chip_px_for(*frame.shape[:2])
         amplitude = _masking(cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)) * self._strength
         if self._marked % CORRECT_EVERY == 0 or self._current.shape[0] != TILE_CHIPS * chip_px:
-            base = _draw(self._chips, chip_px)
+            base = self._base.get(chip_px)
+            if base is None:
+                base = self._base[chip_px] = _draw(self._chips, chip_px)
             first = _add(frame, _tiled(base, frame.shape), amplitude)
             correction = self._correction(first, amplitude, chip_px)
             self._current = _draw(self._chips + correction, chip_px)
@@ -132,8 +136,10 @@ class Marker:
         """Extra chip amplitude for the bits the picture pushes the wrong way."""
         whitened, contrast = _whiten(first)
         responses = _chips_at(_chip_responses(_fold(whitened, chip_px)), (0, 0))
-        gain = _chips_at(_fold(amplitude / contrast, chip_px), (0, 0)) * _SELF_RESPONSE
-        picture = responses - gain * self._unit_response / _SELF_RESPONSE
+        # How much of the pattern reaches each chip's response (masking over contrast).
+        weight = _chips_at(_fold(amplitude / contrast, chip_px), (0, 0))
+        picture = responses - weight * self._unit_response
+        gain = weight * _SELF_RESPONSE
         where = self._layout.bit_chips
         signs = self._layout.signs[where]
         push = (signs * picture[where]).mean(axis=1) * self._bit_values
@@ -173,16 +179,17 @@ def embed(
     return [marker.mark(frame) for frame in frames]
 
 
-def _check_frame(frame: np.ndarray) -> None:
+def _check_frame(frame: np.ndarray, min_side: float, purpose: str) -> None:
+    """Raises: FrameError unless ``frame`` is uint8 RGB with both sides ≥ ``min_side``."""
     if not isinstance(frame, np.ndarray) or frame.dtype != np.uint8:
         kind = getattr(frame, "dtype", type(frame).__name__)
         raise FrameError(f"a frame must be a uint8 array, not {kind}")
     if frame.ndim != 3 or frame.shape[2] != 3:
         raise FrameError(f"a frame must have shape (H, W, 3), not {frame.shape}")
-    if min(frame.shape[:2]) < MIN_SIDE:
+    if min(frame.shape[:2]) < min_side:
         raise FrameError(
-            f"a {frame.shape[1]}×{frame.shape[0]} frame is too small to mark; "
-            f"both sides must be at least {MIN_SIDE} pixels"
+            f"a {frame.shape[1]}×{frame.shape[0]} frame is too small to {purpose}; "
+            f"both sides must be at least {math.ceil(min_side)} pixels"
         )
 
 
@@ -205,13 +212,11 @@ class Accumulator:
         self.frames = 0
 
     def add(self, frame: np.ndarray) -> None:
-        """Raises: FrameError for a frame that is not uint8 RGB or differs in size."""
-        if not isinstance(frame, np.ndarray) or frame.dtype != np.uint8 or frame.ndim != 3:
-            raise FrameError(f"a frame must be a (H, W, 3) uint8 array, got {_describe(frame)}")
+        """Raises: FrameError for a frame that is not uint8 RGB, too small, or differs in
+        size from the first."""
+        _check_frame(frame, 2 * TILE_CHIPS * MIN_CHIP_PX, "search")
         if self._sum is not None and self._sum.shape != frame.shape[:2]:
             raise FrameError(f"frame size changed within a clip: {frame.shape[:2]}")
-        if min(frame.shape[:2]) < 2 * TILE_CHIPS * MIN_CHIP_PX:
-            raise FrameError(f"a {frame.shape[1]}×{frame.shape[0]} frame is too small to search")
         whitened, _ = _whiten(frame)
         self._sum = whitened if self._sum is None else self._sum + whitened
         self.frames += 1
@@ -220,11 +225,6 @@ class Accumulator:
         if self._sum is None:
             raise WatermarkError("no frames to search for a mark")
         return self._sum / self.frames
-
-
-def _describe(frame: object) -> str:
-    shape = getattr(frame, "shape", None)
-    return f"{type(frame).__name__} {getattr(frame, 'dtype', '')} {shape or ''}".strip()
 
 
 def _whiten(frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -246,14 +246,14 @@ class _Checks:
     clip: list[np.ndarray] | None = None  # the first clip, unmarked, for the speed rows
     bound: float = 0.0
 
-    def unmarked_clip(self, label: str, frames: list[np.ndarray], keys: list[WatermarkKey]):
+    def unmarked_clip(self, label: str, frames: list[np.ndarray], keys: list[WatermarkKey]) -> None:
         found = detect(frames, keys)
         self.clips_tried += 1
         self.bound = max(self.bound, found.false_positive_bound)
         if found.present:
             self.false_clips.append(label)
 
-    def unmarked_frame(self, label: str, frame: np.ndarray, keys: list[WatermarkKey]):
+    def unmarked_frame(self, label: str, frame: np.ndarray, keys: list[WatermarkKey]) -> None:
         self.frames_tried += 1
         if detect([frame], keys).present:
             self.false_frames.append(label)

@@ -122,6 +122,8 @@ def test_searching_bad_input_is_a_clear_error(key: WatermarkKey) -> None:
         detect([np.zeros((256, 256, 3), np.uint8)], [])
     with pytest.raises(FrameError, match="too small"):
         detect([np.zeros((64, 64, 3), np.uint8)], [key])
+    with pytest.raises(FrameError, match="shape"):
+        detect([np.zeros((300, 300, 4), np.uint8)], [key])
     with pytest.raises(FrameError, match="size changed"):
         detect([np.zeros((256, 256, 3), np.uint8), np.zeros((300, 256, 3), np.uint8)], [key])
 
