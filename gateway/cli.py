@@ -3,7 +3,9 @@
 Exit codes: 0 success; 1 a talkgate error, printed as one message with what to do
 (never a traceback); 2 a usage error (unknown command or option). `talkgate watermark
 detect` also answers with its exit code: 0 marked and the payload read, 3 no mark found,
-4 a mark found but its payload unreadable.
+4 a mark found but its payload unreadable. So does `talkgate verify`: 0 trusted, 3 no
+trace of talkgate, 5 identified by the watermark alone, 6 untrusted signer, 7 altered,
+8 manifest and watermark disagree.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from gateway import assets as asset_store
 from gateway.errors import AssetError, DatasetError, GatewayError
 from gateway.settings import get_settings
 from generator import GeneratorError
-from watermark import WatermarkError, WatermarkKey
+from watermark import InputDigest, Verdict, WatermarkError, WatermarkKey
 
 app = typer.Typer(
     name="talkgate",
@@ -124,20 +126,22 @@ def animate_command(
         str | None, typer.Option(help="What the speech says (aligns the mouth more closely).")
     ] = None,
     device: Annotated[str, typer.Option(help="Torch device: cpu or cuda.")] = "cpu",
-    size: Annotated[int, typer.Option(min=128, max=2048, help="Frame side in pixels.")] = 512,
+    size: Annotated[int, typer.Option(min=256, max=2048, help="Frame side in pixels.")] = 512,
     face: Annotated[
         int | None, typer.Option(help="Which face to animate if several (0 = largest).")
     ] = None,
 ) -> None:
-    """Animate a portrait with a motion file, the sweep, or speech; write an MP4."""
+    """Animate a portrait with a motion file, the sweep, or speech; write a marked, signed MP4."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+    from gateway.clips import model_versions, release_clip
     from gateway.models import open_landmarker
+    from gateway.provenance import signing_credentials
     from generator import load_portrait, read_audio
     from generator.face_model import build_face_model
     from generator.motion import MotionSequence
     from generator.motion import sweep as motion_sweep
-    from generator.pipeline import render_clip, resolve_device
+    from generator.pipeline import resolve_device
     from generator.runtime import keep_freed_memory
 
     if motion is not None and sweep:
@@ -149,36 +153,52 @@ def animate_command(
     if size % 2:
         raise typer.BadParameter("--size must be even (H.264 needs even frame sizes)")
     resolve_device(device)
+    signing_credentials(get_settings())  # a misconfigured signer fails before any work
     keep_freed_memory()
     # The portrait first: a refused face should not wait for the speech to be analysed.
     with open_landmarker(get_settings()) as marks:
         model = build_face_model(load_portrait(portrait), marks, size=size, choose=face)
     soundtrack = read_audio(audio) if audio is not None else None
     if sweep:
-        sequence = motion_sweep().motion
+        sequence, driver = motion_sweep().motion, "motion sweep"
     elif motion is not None:
-        sequence = MotionSequence.load(motion)
+        sequence, driver = MotionSequence.load(motion), "motion file"
     else:
         from generator.speech.lipsync import rule_motion
 
-        sequence = rule_motion(soundtrack, text)
+        sequence, driver = rule_motion(soundtrack, text), "rule baseline (phone recognition)"
+    inputs = [InputDigest.of_file(portrait, _media_type(portrait))]
+    if audio is not None:
+        inputs.append(InputDigest.of_file(audio, _media_type(audio)))
     output.parent.mkdir(parents=True, exist_ok=True)
     columns = (TextColumn("rendering"), BarColumn(), TextColumn("{task.completed}/{task.total}"))
     with Progress(*columns, TimeRemainingColumn(), console=errors, transient=True) as bar:
         task = bar.add_task("frames", total=len(sequence))
-        info = render_clip(
+        released = release_clip(
             model,
             sequence,
             output,
+            get_settings(),
             audio=soundtrack,
+            inputs=tuple(inputs),
+            models=model_versions(driver),
             device=device,
             on_frame=lambda done, total: bar.update(task, completed=done),
         )
+    info = released.info
     sound = f", audio {info.audio_duration_s:.2f} s" if info.audio_duration_s else ", no audio"
     console.print(
         f"wrote {info.path}: {info.frames} frames, {info.width}x{info.height}, "
-        f"{float(info.fps):g} fps, {info.video_duration_s:.2f} s{sound}"
+        f"{float(info.fps):g} fps, {info.video_duration_s:.2f} s{sound}; "
+        f"watermarked as clip {released.payload.clip_hex} and signed (C2PA)"
     )
+
+
+def _media_type(path: Path) -> str:
+    """A best-effort media type for an input's manifest entry, from its suffix."""
+    import mimetypes
+
+    return mimetypes.guess_type(path.name)[0] or "application/octet-stream"
 
 
 data_app = typer.Typer(help="Real data sets from package registries.", no_args_is_help=True)
@@ -324,6 +344,119 @@ def watermark_detect_command(
         raise typer.Exit(NO_MARK)
     if found.payload is None:
         raise typer.Exit(PAYLOAD_UNREADABLE)
+
+
+#: Exit codes of `talkgate verify`, one per verdict.
+VERDICT_EXIT_CODES = {
+    Verdict.TRUSTED: 0,
+    Verdict.UNKNOWN: 3,
+    Verdict.IDENTIFIED: 5,
+    Verdict.UNTRUSTED: 6,
+    Verdict.ALTERED: 7,
+    Verdict.MISMATCH: 8,
+}
+
+
+@app.command("verify")
+def verify_command(
+    file: Annotated[Path, typer.Argument(help="PNG, JPEG or MP4 to check.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
+    key: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="Watermark key file to try; repeat for several (default: the deployment's).",
+            envvar="TALKGATE_WATERMARK_KEY",
+        ),
+    ] = None,
+    trust_anchors: Annotated[
+        Path | None,
+        typer.Option(help="PEM roots to trust (default: TALKGATE_C2PA_TRUST_ANCHORS)."),
+    ] = None,
+) -> None:
+    """Did talkgate make this file, and is it unchanged? Exit 0 trusted, 3 no trace of
+    talkgate, 5 watermark only (manifest stripped), 6 untrusted signer, 7 altered,
+    8 manifest and watermark disagree."""
+    from gateway.provenance import trust_anchors as deployment_anchors
+    from gateway.provenance import verification_document, verify_file
+    from watermark import load_key, load_trust_anchors
+
+    settings = get_settings()
+    anchors = (
+        load_trust_anchors([trust_anchors])
+        if trust_anchors is not None
+        else deployment_anchors(settings)
+    )
+    if key:
+        keys = [load_key(path) for path in key]
+    else:
+        deployment_key = settings.watermark_key_path
+        keys = [load_key(deployment_key)] if deployment_key.exists() else []
+    verification = verify_file(file, anchors, keys)
+    document = verification_document(file, verification)
+    if as_json:
+        console.print_json(json.dumps(document))
+    else:
+        _print_verification(document)
+    raise typer.Exit(VERDICT_EXIT_CODES[verification.verdict])
+
+
+def _print_verification(document: dict) -> None:
+    colour = {"trusted": "green", "identified": "yellow", "unknown": "white"}.get(
+        document["verdict"], "red"
+    )
+    console.print(f"[bold {colour}]{document['verdict'].upper()}[/]  {document['summary']}")
+    rows = Table.grid(padding=(0, 2))
+    manifest, mark = document["manifest"], document["watermark"]
+    if manifest is None:
+        rows.add_row("C2PA manifest", "none")
+    else:
+        rows.add_row("C2PA manifest", manifest["state"])
+        rows.add_row("  signed by", f"{manifest['signer']} (issued by {manifest['issuer']})")
+        rows.add_row("  created", f"{manifest['created']} by {manifest['software_agent']}")
+        rows.add_row("  source type", str(manifest["digital_source_type"]).rsplit("/", 1)[-1])
+        rows.add_row("  models", ", ".join(f"{k}: {v}" for k, v in manifest["models"].items()))
+        rows.add_row("  clip ID", str(manifest["clip_id"]))
+        for item in manifest["inputs"]:
+            rows.add_row(
+                "  input", f"{item['title']} ({item['media_type']}) sha256:{item['sha256']}"
+            )
+        rows.add_row("  consent", str(manifest["consent_id"] or "not recorded"))
+        rows.add_row("  decision", str(manifest["decision_id"] or "not recorded"))
+        uses = {_words(use) for use in manifest["training_mining"].values()} or {"not stated"}
+        rows.add_row("  AI training, mining", ", ".join(sorted(uses)))
+        for failure in manifest["failures"]:
+            rows.add_row("  failure", f"{failure['words']} ({failure['code']})")
+    if mark["checked"]:
+        found = f"clip {mark['clip_id']}" if mark["clip_id"] else "payload unreadable"
+        summary = f"found, {found}" if mark["present"] else "not found"
+        rows.add_row(
+            "Watermark", f"{summary} (score {mark['score']}, threshold {mark['threshold']})"
+        )
+    else:
+        rows.add_row("Watermark", f"not checked: {mark['note']}")
+    console.print(rows)
+
+
+def _words(camel: str) -> str:
+    """``notAllowed`` → ``not allowed``: C2PA's vocabulary as people read it."""
+    return "".join(f" {c.lower()}" if c.isupper() else c for c in camel)
+
+
+@app.command("still")
+def still_command(
+    clip: Annotated[Path, typer.Argument(help="A clip talkgate made and signed.")],
+    at: Annotated[float, typer.Option(min=0.0, help="Time of the frame, in seconds.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The .png or .jpg to write.")],
+) -> None:
+    """Export one frame of a signed clip as a signed still (watermark and manifest kept)."""
+    from gateway.provenance import export_still, signing_credentials, trust_anchors
+
+    settings = get_settings()
+    clip_manifest = export_still(
+        clip, at, output, signing_credentials(settings), trust_anchors(settings)
+    )
+    clip_id = clip_manifest.payload.clip_hex if clip_manifest.payload else None
+    console.print(f"wrote {output}: the frame at {at:g} s of clip {clip_id}, signed (C2PA)")
 
 
 @app.command("demo")

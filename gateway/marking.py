@@ -79,13 +79,16 @@ def embed_file(source: Path, target: Path, key: WatermarkKey, clip_id: int | Non
     return Marked(target, payload, writer.info.frames)
 
 
-def detect_file(path: Path, keys: list[WatermarkKey]) -> Detection:
+def detect_file(path: Path, keys: list[WatermarkKey], *, still: bool | None = None) -> Detection:
     """Look for a mark in a still or a clip under any of ``keys``.
+
+    Args:
+        still: whether ``path`` is a still; by default its suffix says.
 
     Raises:
         MediaError: the file is not a still or a clip we can decode.
         WatermarkError: its frames are too small to search.
     """
-    if _is_still(path):
+    if _is_still(path) if still is None else still:
         return detect([read_still(path)], keys)
     return detect(read_frames(path, MAX_DETECT_FRAMES), keys)

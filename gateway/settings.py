@@ -22,6 +22,25 @@ class Settings(BaseSettings):
         description="Data directory: model assets, fetched data sets, outputs, keys.",
     )
 
+    c2pa_chain: Path | None = Field(
+        default=None,
+        description="PEM chain of the production C2PA signing certificate, signing "
+        "certificate first; used with c2pa_key or c2pa_sign_callback.",
+    )
+    c2pa_key: Path | None = Field(
+        default=None, description="PEM EC P-256 private key of c2pa_chain (a 0600 file)."
+    )
+    c2pa_sign_callback: str | None = Field(
+        default=None,
+        description="`module:function` that signs for c2pa_chain with a KMS or HSM: "
+        "bytes in, DER ECDSA P-256 SHA-256 signature out.",
+    )
+    c2pa_trust_anchors: Path | None = Field(
+        default=None,
+        description="PEM bundle of the roots whose clips read as Trusted "
+        "(default: the development CA under keys/).",
+    )
+
     @field_validator("home")
     @classmethod
     def _absolute(cls, home: Path) -> Path:
@@ -43,7 +62,7 @@ class Settings(BaseSettings):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def keys_dir(self) -> Path:
-        """Secrets made on first run for development (the watermark key); 0600 files."""
+        """Secrets made on first run for development (watermark key, C2PA CA and signer)."""
         return self.home / "keys"
 
     @computed_field  # type: ignore[prop-decorator]

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from generator.errors import GeneratorError
@@ -45,11 +46,13 @@ def render_clip(
     audio: AudioTrack | None = None,
     device: str = "cpu",
     on_frame: Callable[[int, int], object] = lambda done, total: None,
+    mark: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> ClipInfo:
     """Render ``motion`` on ``model`` into an H.264 + AAC MP4 at the motion's frame rate.
 
     The audio, if any, is cut to the motion's length. ``on_frame(done, total)`` is called
-    after each frame is encoded, for progress.
+    after each frame is encoded, for progress. ``mark`` transforms each frame just before
+    it is encoded: the caller's watermark (the generator itself knows none).
 
     Raises:
         GeneratorError: the device is unavailable; MediaError: the file cannot be written.
@@ -61,6 +64,6 @@ def render_clip(
     fps = Fraction(motion.fps).limit_denominator(1001)
     with ClipWriter(path, fps=fps, audio=audio) as clip:
         for done, frame in enumerate(renderer.frames(motion), start=1):
-            clip.write(frame)
+            clip.write(frame if mark is None else mark(frame))
             on_frame(done, len(motion))
     return clip.info

@@ -26,3 +26,16 @@ class FrameError(WatermarkError):
 
 class PayloadError(WatermarkError):
     """A payload value does not fit its field (clip ID: 64 bits, key ID: 16 bits)."""
+
+
+class CredentialError(WatermarkError):
+    """A C2PA signing chain, signing key or trust anchor is missing, malformed or unfit."""
+
+    hint = (
+        "Development credentials are made on first run under $TALKGATE_HOME/keys; in "
+        "production set TALKGATE_C2PA_CHAIN and TALKGATE_C2PA_KEY (docs/provenance.md)."
+    )
+
+
+class ProvenanceError(WatermarkError):
+    """A C2PA manifest could not be signed into a file, or a file's manifest not read."""

@@ -16,15 +16,14 @@ import binascii
 import hashlib
 import hmac
 import json
-import os
 import secrets
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from watermark.errors import KeyFileError
+from watermark.private_files import read_private, write_private
 
 KEY_FORMAT = "talkgate.watermark-key/1"
 SECRET_BYTES = 32
@@ -66,25 +65,12 @@ def save_key(key: WatermarkKey, path: str | Path) -> Path:
     Raises:
         KeyFileError: the file exists or cannot be created.
     """
-    path = Path(path)
     document = {
         "format": KEY_FORMAT,
         "key_id": key.key_id,
         "secret": base64.b64encode(key.secret).decode(),
     }
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError as exc:
-        raise KeyFileError(
-            f"{path} exists already; a key is never overwritten (give another path)"
-        ) from exc
-    except OSError as exc:
-        raise KeyFileError(f"cannot create the key file {path}: {exc.strerror}") from exc
-    with os.fdopen(fd, "w") as handle:
-        json.dump(document, handle, indent=2)
-        handle.write("\n")
-    return path
+    return write_private(Path(path), (json.dumps(document, indent=2) + "\n").encode(), KeyFileError)
 
 
 def load_key(path: str | Path) -> WatermarkKey:
@@ -94,16 +80,7 @@ def load_key(path: str | Path) -> WatermarkKey:
         KeyFileError: missing, unreadable, not a talkgate key, or readable by others.
     """
     path = Path(path)
-    try:
-        mode = path.stat().st_mode
-        text = path.read_text()
-    except OSError as exc:
-        raise KeyFileError(f"cannot read the key file {path}: {exc.strerror}") from exc
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise KeyFileError(
-            f"{path} is readable by other users (mode {stat.S_IMODE(mode):o}); "
-            f"run `chmod 600 {path}`"
-        )
+    text = read_private(path, KeyFileError)
     try:
         document = json.loads(text)
         if document.get("format") != KEY_FORMAT:
