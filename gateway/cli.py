@@ -464,7 +464,7 @@ def demo_command() -> None:
     """Run the pipeline on the demo portrait.
 
     Today: face analysis, a landmark overlay, an animated motion sweep and a spoken,
-    lip-synced sentence, written under the data directory.
+    lip-synced sentence, both watermarked and signed, then verified as a third party would.
     """
     from gateway.demo import run_demo
 
@@ -476,15 +476,19 @@ def demo_command() -> None:
         f"strongest blendshapes: {shapes}"
     )
     console.print(f"landmark overlay: {result.overlay_path}")
-    clip, talking = result.clip, result.talking
+    clip, talking = result.clip.info, result.talking.info
     console.print(
         f"animated sweep: {clip.path} ({clip.frames} frames, {clip.width}x{clip.height}, "
         f"{clip.video_duration_s:.1f} s)"
     )
     console.print(
         f"talking clip: {talking.path} ({talking.video_duration_s:.1f} s, speech by espeak-ng, "
-        "mouth from its phoneme times)"
+        f"mouth from its phoneme times), watermarked as clip "
+        f"{result.talking.payload.clip_hex} and signed"
     )
+    verification = result.verification
+    console.print(f"verified: {verification.verdict.value.upper()}. {verification.summary}")
+    console.print(f"check it yourself: talkgate verify {talking.path}")
 
 
 @app.command("bench")

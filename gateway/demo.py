@@ -4,7 +4,9 @@ For now the demo runs face analysis on the demo portrait (NASA's astronaut portr
 Eileen Collins, public domain, shipped in scikit-image), writes a landmark overlay, animates
 the portrait through a short motion sweep, and makes it say a sentence: espeak-ng speaks it,
 its phoneme times drive the mouth through the viseme rules, and the clip carries the speech.
-Later stages (the learned motion model, marking, signing, the gateway) extend it.
+Both clips are released as talkgate releases everything: watermarked in every frame and
+signed with a C2PA manifest. The talking clip is then verified as a third party would.
+Later stages (the learned motion model, the gateway, consent) extend it.
 """
 
 from __future__ import annotations
@@ -15,15 +17,17 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from gateway.clips import ReleasedClip, model_versions, release_clip
 from gateway.models import open_landmarker
+from gateway.provenance import trust_anchors, verify_file
 from gateway.settings import Settings
-from generator import ClipInfo, draw_landmarks
+from generator import draw_landmarks, write_wav
 from generator.face_model import build_face_model
 from generator.motion import sweep
-from generator.pipeline import render_clip
 from generator.runtime import keep_freed_memory
 from generator.speech import Espeak
 from generator.speech.visemes import speech_motion
+from watermark import InputDigest, Verification, load_key
 
 
 @dataclass(frozen=True)
@@ -31,8 +35,10 @@ class DemoResult:
     """What the demo made and where it put it."""
 
     overlay_path: Path
-    clip: ClipInfo
-    talking: ClipInfo
+    clip: ReleasedClip
+    talking: ReleasedClip
+    #: The talking clip checked as a third party would: manifest and watermark.
+    verification: Verification
     landmark_count: int
     face_size_px: float
     head_yaw_deg: float
@@ -55,12 +61,13 @@ def demo_portrait() -> np.ndarray:
 
 def run_demo(settings: Settings) -> DemoResult:
     """Analyse the demo portrait's face, save the landmark overlay, animate the portrait
-    through a 12-second motion sweep and make it say :data:`DEMO_SENTENCE`, all under the
-    data directory.
+    through a 12-second motion sweep and make it say :data:`DEMO_SENTENCE`, release both
+    clips (marked, signed) and verify the talking one, all under the data directory.
 
     Raises:
         AssetError: the face landmarker asset is missing or corrupt.
         GeneratorError: face analysis or rendering failed.
+        WatermarkError: the watermark key or the signer is unusable.
     """
     portrait = demo_portrait()
     with open_landmarker(settings) as landmarker:
@@ -70,14 +77,31 @@ def run_demo(settings: Settings) -> DemoResult:
     out_dir.mkdir(parents=True, exist_ok=True)
     overlay_path = out_dir / "astronaut_landmarks.png"
     Image.fromarray(draw_landmarks(portrait, face)).save(overlay_path)
+    portrait_path = out_dir / "astronaut.png"
+    Image.fromarray(portrait).save(portrait_path)
+    portrait_digest = InputDigest.of_file(portrait_path, "image/png")
     keep_freed_memory()
-    clip = render_clip(model, sweep(seconds_per_axis=0.5).motion, out_dir / "astronaut_sweep.mp4")
+    clip = release_clip(
+        model,
+        sweep(seconds_per_axis=0.5).motion,
+        out_dir / "astronaut_sweep.mp4",
+        settings,
+        inputs=(portrait_digest,),
+        models=model_versions("motion sweep"),
+    )
     said = Espeak().speak(DEMO_SENTENCE, voice="en-us+f2", rate=150)
-    talking = render_clip(
+    speech_path = write_wav(out_dir / "speech.wav", said.audio)
+    talking = release_clip(
         model,
         speech_motion(said.phones, said.audio.duration_s),
         out_dir / "astronaut_talking.mp4",
+        settings,
         audio=said.audio,
+        inputs=(portrait_digest, InputDigest.of_file(speech_path, "audio/wav")),
+        models=model_versions("viseme rules (espeak-ng phoneme times)"),
+    )
+    verification = verify_file(
+        talking.info.path, trust_anchors(settings), [load_key(settings.watermark_key_path)]
     )
     top = sorted(
         ((name, score) for name, score in face.blendshapes.items() if name != "_neutral"),
@@ -85,5 +109,12 @@ def run_demo(settings: Settings) -> DemoResult:
         reverse=True,
     )[:3]
     return DemoResult(
-        overlay_path, clip, talking, len(face.points), face.size, face.head_pose.yaw, tuple(top)
+        overlay_path,
+        clip,
+        talking,
+        verification,
+        len(face.points),
+        face.size,
+        face.head_pose.yaw,
+        tuple(top),
     )

@@ -25,7 +25,15 @@ from generator.errors import (
     NoFaceFound,
 )
 from generator.face import FaceLandmarker, FaceLandmarks, HeadPose, require_animatable
-from generator.io import AudioTrack, ClipInfo, ClipWriter, probe, read_audio, read_frames
+from generator.io import (
+    AudioTrack,
+    ClipInfo,
+    ClipWriter,
+    probe,
+    read_audio,
+    read_frames,
+    write_wav,
+)
 from generator.motion import MotionError, MotionSequence
 from generator.overlay import draw_landmarks
 from generator.portrait import MAX_PORTRAIT_PIXELS, load_portrait
@@ -53,4 +61,5 @@ __all__ = [
     "require_animatable",
     "read_audio",
     "read_frames",
+    "write_wav",
 ]

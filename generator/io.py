@@ -12,6 +12,7 @@ same instant, so memory stays bounded however long the clip is::
 from __future__ import annotations
 
 import contextlib
+import wave
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -205,6 +206,24 @@ def _video(path: str | Path) -> Iterator[av.container.InputContainer]:
             yield container
     except (av.error.FFmpegError, OSError) as exc:
         raise MediaError(f"cannot read {path} as a video: {exc}") from exc
+
+
+def write_wav(path: str | Path, audio: AudioTrack) -> Path:
+    """Save ``audio`` as a 16-bit PCM mono WAV (what a user can play, hash or upload).
+
+    Raises:
+        MediaError: the file cannot be written.
+    """
+    pcm = (np.clip(audio.samples, -1.0, 1.0) * 32767).astype("<i2")
+    try:
+        with wave.open(str(path), "wb") as handle:
+            handle.setnchannels(1)
+            handle.setsampwidth(2)
+            handle.setframerate(audio.sample_rate)
+            handle.writeframes(pcm.tobytes())
+    except OSError as exc:
+        raise MediaError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    return Path(path)
 
 
 def read_frames(path: str | Path, limit: int | None = None) -> Iterator[np.ndarray]:

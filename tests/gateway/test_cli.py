@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,7 @@ from generator import probe
 from tests.utils.cli import run_talkgate as talkgate
 
 
-def test_demo_writes_the_landmark_overlay(settings: Settings) -> None:
+def test_demo_releases_marked_signed_clips_and_verifies_one(settings: Settings) -> None:
     done = talkgate("demo", home=settings.home)
     assert done.returncode == 0, done.stderr
     assert "478 landmarks" in done.stdout
@@ -25,6 +26,14 @@ def test_demo_writes_the_landmark_overlay(settings: Settings) -> None:
     talking = probe(settings.outputs_dir / "demo" / "astronaut_talking.mp4")
     assert talking.audio_duration_s is not None and talking.audio_duration_s > 4
     assert abs(talking.audio_duration_s - talking.video_duration_s) <= 1 / 25
+    assert "verified: TRUSTED." in done.stdout
+    for released in ("astronaut_sweep.mp4", "astronaut_talking.mp4"):
+        again = talkgate("verify", str(settings.outputs_dir / "demo" / released), "--json",
+                         home=settings.home)  # fmt: skip
+        assert again.returncode == 0, again.stdout
+        assert len(json.loads(again.stdout)["manifest"]["inputs"]) == (
+            2 if "talking" in released else 1
+        )
 
 
 def test_demo_without_assets_says_how_to_fix_it(tmp_path: Path) -> None:
@@ -64,6 +73,10 @@ def test_animate_writes_a_clip_from_a_motion_file(
     assert done.returncode == 0, done.stderr
     assert f"wrote {out}: 12 frames, 256x256" in done.stdout
     assert probe(out).frames == 12
+    checked = json.loads(talkgate("verify", str(out), "--json", home=settings.home).stdout)
+    assert checked["manifest"]["state"] == "Trusted"
+    assert checked["manifest"]["models"]["motion"] == "motion file"
+    assert checked["manifest"]["inputs"][0]["title"] == "portrait.png"
 
 
 def test_animate_refuses_bad_input_with_a_message(
