@@ -106,11 +106,14 @@ def judge(
             watermark,
             note,
         )
+    if checked is None:
+        mark = f"Watermark not checked: {note}."
+    elif not checked.present:
+        mark += " The manifest vouches alone: the mark is too faint to find in these frames."
     return Verification(
         Verdict.TRUSTED,
         f"Made by talkgate ({manifest.software_agent}) on {manifest.created}, signed by "
-        f"{manifest.signer} ({manifest.issuer}), unchanged since. "
-        + (mark if checked is not None else f"Watermark not checked: {note}."),
+        f"{manifest.signer} ({manifest.issuer}), unchanged since. {mark}",
         manifest,
         watermark,
         note,
@@ -135,9 +138,11 @@ def _watermark_note(
 
 
 def _disagree(manifest: ManifestReport, watermark: Detection) -> bool:
-    """A mark the manifest does not name, a named mark that is absent, or two clip IDs."""
+    """A mark the manifest does not name, or two clip IDs. A named mark not found is no
+    disagreement: a valid manifest proves the bytes are as signed, so the mark is there,
+    only too faint in these frames (a very short or flat clip) to find."""
     if not watermark.present:
-        return manifest.payload is not None
+        return False
     if manifest.payload is None:
         return True
     return watermark.payload is not None and watermark.payload != manifest.payload
