@@ -12,6 +12,7 @@ from pathlib import Path
 from gateway.bench.face import bench_face
 from gateway.bench.motion_stats import bench_motion_stats
 from gateway.bench.portraits import bench_portraits
+from gateway.bench.provenance import bench_provenance
 from gateway.bench.render import bench_render
 from gateway.bench.report import Report, Section, new_report, write_report
 from gateway.bench.watermark import bench_watermark
@@ -24,6 +25,7 @@ SECTIONS: dict[str, Callable[[Settings, Path], Section]] = {
     "portraits": bench_portraits,
     "motion-stats": bench_motion_stats,
     "watermark": bench_watermark,
+    "provenance": bench_provenance,
 }
 
 
