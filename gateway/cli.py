@@ -397,6 +397,12 @@ def verify_command(
         console.print_json(json.dumps(document))
     else:
         _print_verification(document)
+    if anchors is None:
+        errors.print(
+            "note: no trust anchors here, so no signer can read as trusted; pass "
+            "--trust-anchors ROOTS.pem or set TALKGATE_C2PA_TRUST_ANCHORS",
+            highlight=False,
+        )
     raise typer.Exit(VERDICT_EXIT_CODES[verification.verdict])
 
 
@@ -414,7 +420,8 @@ def _print_verification(document: dict) -> None:
         rows.add_row("  signed by", f"{manifest['signer']} (issued by {manifest['issuer']})")
         rows.add_row("  created", f"{manifest['created']} by {manifest['software_agent']}")
         rows.add_row("  source type", str(manifest["digital_source_type"]).rsplit("/", 1)[-1])
-        rows.add_row("  models", ", ".join(f"{k}: {v}" for k, v in manifest["models"].items()))
+        models = ", ".join(f"{k}: {v}" for k, v in manifest["models"].items())
+        rows.add_row("  models", models or "not stated")
         rows.add_row("  clip ID", str(manifest["clip_id"]))
         for item in manifest["inputs"]:
             rows.add_row(

@@ -31,3 +31,12 @@ class DatasetError(GatewayError):
     """A real data set is unknown, missing or fails its checksums."""
 
     hint = "Run `talkgate data fetch SET` to fetch it; `talkgate data list` shows the sets."
+
+
+class UnsupportedFile(GatewayError):
+    """A file to sign or verify is missing, empty, cut short, or not PNG, JPEG or MP4."""
+
+    hint = (
+        "talkgate signs and verifies PNG, JPEG and MP4 files. A file cut short in a download "
+        "or copy fails here: fetch it again."
+    )

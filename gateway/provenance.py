@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from gateway.errors import GatewayError, UnsupportedFile
 from gateway.marking import JPEG_QUALITY, detect_file
 from gateway.settings import Settings
 from generator import MediaError, probe, read_frames
@@ -51,16 +52,16 @@ def media_type_of(path: Path) -> str:
     """The media type of a PNG, JPEG or MP4 file, from its first bytes (never its name).
 
     Raises:
-        MediaError: the file is missing, empty, of another kind, or an MP4 cut short.
+        UnsupportedFile: the file is missing, empty, of another kind, or an MP4 cut short.
     """
     try:
         size = path.stat().st_size
         with path.open("rb") as handle:
             head = handle.read(12)
     except OSError as exc:
-        raise MediaError(f"cannot read {path}: {exc.strerror}") from exc
+        raise UnsupportedFile(f"cannot read {path}: {exc.strerror}") from exc
     if size == 0:
-        raise MediaError(f"{path} is empty (0 bytes)")
+        raise UnsupportedFile(f"{path} is empty (0 bytes)")
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return PNG
     if head.startswith(b"\xff\xd8\xff"):
@@ -68,7 +69,7 @@ def media_type_of(path: Path) -> str:
     if head[4:8] == b"ftyp":
         _check_mp4_boxes(path, size)
         return MP4
-    raise MediaError(f"{path} is not a PNG, JPEG or MP4 file (talkgate makes only those)")
+    raise UnsupportedFile(f"{path} is not a PNG, JPEG or MP4 file (talkgate makes only those)")
 
 
 def signing_credentials(settings: Settings) -> SigningCredentials:
@@ -117,7 +118,8 @@ def sign_file(
     ``target`` appears whole or not at all (written beside it, then renamed).
 
     Raises:
-        MediaError: ``source`` is not a PNG, JPEG or MP4, or ``target`` cannot be written.
+        UnsupportedFile: ``source`` is not a PNG, JPEG or MP4.
+        MediaError: ``target`` cannot be written.
         ProvenanceError: c2pa refused to sign.
     """
     media_type = media_type_of(source)
@@ -130,7 +132,8 @@ def verify_file(path: Path, anchors: str | None, keys: list[WatermarkKey]) -> Ve
     not looked for), and judge the two together.
 
     Raises:
-        MediaError: the file is missing, empty, truncated or not a PNG, JPEG or MP4.
+        UnsupportedFile: the file is missing, empty, truncated or not a PNG, JPEG or MP4.
+        MediaError: its frames cannot be decoded.
         ProvenanceError: the manifest cannot be read at all.
     """
     media_type = media_type_of(path)
@@ -141,7 +144,7 @@ def verify_file(path: Path, anchors: str | None, keys: list[WatermarkKey]) -> Ve
     try:
         detection = detect_file(path, keys, still=media_type != MP4)
     except FrameError as exc:
-        return judge(manifest, None, [key.key_id for key in keys], f"the frames are {exc}")
+        return judge(manifest, None, [key.key_id for key in keys], str(exc))
     return judge(manifest, detection, [key.key_id for key in keys])
 
 
@@ -157,13 +160,14 @@ def export_still(
 
     Raises:
         ProvenanceError: the clip is not one this deployment signed, intact.
-        MediaError: the clip is shorter than ``seconds`` or ``target`` is not PNG/JPEG.
+        UnsupportedFile: the clip is not a whole MP4, or ``target`` is not PNG or JPEG.
+        GatewayError: the clip is shorter than ``seconds``.
     """
     media_type = _SUFFIX_TYPES.get(target.suffix.lower())
     if media_type not in (PNG, JPEG):
-        raise MediaError(f"a still is written as .png or .jpg, not {target.name}")
+        raise UnsupportedFile(f"a still is written as .png or .jpg, not {target.name}")
     if media_type_of(clip) != MP4:
-        raise MediaError(f"{clip} is not an MP4 clip")
+        raise UnsupportedFile(f"{clip} is not an MP4 clip")
     with clip.open("rb") as handle:
         report = read_manifest(handle, MP4, anchors)
     if report is None or report.state is not ManifestState.TRUSTED or report.payload is None:
@@ -193,7 +197,7 @@ def _frame_at(clip: Path, seconds: float) -> np.ndarray:
     info = probe(clip)
     index = round(seconds * float(info.fps))
     if not 0 <= index < info.frames:
-        raise MediaError(
+        raise GatewayError(
             f"{clip} lasts {info.video_duration_s:.2f} s; there is no frame at {seconds:g} s"
         )
     *_, frame = read_frames(clip, index + 1)
@@ -209,14 +213,14 @@ def _check_mp4_boxes(path: Path, size: int) -> None:
             handle.seek(offset)
             header = handle.read(16)
             if len(header) < 8:
-                raise MediaError(f"{path} is truncated: it ends inside an MP4 box header")
+                raise UnsupportedFile(f"{path} is truncated: it ends inside an MP4 box header")
             box_size, box_type = struct.unpack(">I4s", header[:8])
             if box_size == 1 and len(header) == 16:
                 box_size = struct.unpack(">Q", header[8:16])[0]
             elif box_size == 0:
                 box_size = size - offset
             if box_size < 8 or offset + box_size > size:
-                raise MediaError(
+                raise UnsupportedFile(
                     f"{path} is truncated or corrupt: its {box_type.decode('latin-1')!r} box "
                     f"runs {offset + box_size - size} bytes past the end of the file"
                 )
