@@ -63,8 +63,10 @@ def media_type_of(path: Path) -> str:
     if size == 0:
         raise UnsupportedFile(f"{path} is empty (0 bytes)")
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        _check_still(path)
         return PNG
     if head.startswith(b"\xff\xd8\xff"):
+        _check_still(path)
         return JPEG
     if head[4:8] == b"ftyp":
         _check_mp4_boxes(path, size)
@@ -202,6 +204,15 @@ def _frame_at(clip: Path, seconds: float) -> np.ndarray:
         )
     *_, frame = read_frames(clip, index + 1)
     return frame
+
+
+def _check_still(path: Path) -> None:
+    """Decode a still once: Pillow refuses a PNG or JPEG cut short, or with broken data."""
+    try:
+        with Image.open(path) as image:
+            image.load()
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise UnsupportedFile(f"{path} is truncated or corrupt: {exc}") from exc
 
 
 def _check_mp4_boxes(path: Path, size: int) -> None:

@@ -200,7 +200,9 @@ def render_markdown(sections: list[dict[str, Any]]) -> str:
             "|---|---:|---:|---:|---:|",
         ]
         for row in section["rows"]:
-            ratio = f"{row['ratio']:.2f}× {row['baseline']}" if row["ratio"] is not None else "—"
+            ratio = (
+                f"{_ratio(row['ratio'])}× {row['baseline']}" if row["ratio"] is not None else "—"
+            )
             lines.append(
                 f"| {row['name']} | {row['median_ms']:.1f} ms | {row['per_second']:.1f} "
                 f"| {row['runs']} | {ratio} |"
@@ -224,3 +226,8 @@ def render_markdown(sections: list[dict[str, Any]]) -> str:
 
 def _met(met: bool | None) -> str:
     return "—" if met is None else "yes" if met else "**no**"
+
+
+def _ratio(value: float) -> str:
+    """Two decimals, or two significant digits below 0.1 (a small cost is not "0.00×")."""
+    return f"{value:.2f}" if value >= 0.1 else f"{value:.2g}"

@@ -172,6 +172,16 @@ def test_files_that_are_not_whole_media_are_refused_plainly(
     assert "Traceback" not in done.stderr
 
 
+def test_a_still_cut_short_is_refused_plainly(deployment, tmp_path: Path) -> None:
+    home, clip = deployment
+    assert talkgate("still", str(clip), "--at", "0.5", "-o", str(tmp_path / "f.png"),
+                    home=home).returncode == 0  # fmt: skip
+    whole = (tmp_path / "f.png").read_bytes()
+    (tmp_path / "cut.png").write_bytes(whole[: len(whole) // 2])
+    done = talkgate("verify", str(tmp_path / "cut.png"), home=home)
+    assert done.returncode == 1 and "is truncated or corrupt" in done.stderr, done.stderr
+
+
 def test_a_still_exported_from_a_clip_is_signed_and_marked(deployment, tmp_path: Path) -> None:
     home, clip = deployment
     for name in ("frame.png", "frame.jpg"):
