@@ -143,6 +143,7 @@ def animate_command(
     from generator.motion import sweep as motion_sweep
     from generator.pipeline import resolve_device
     from generator.runtime import keep_freed_memory
+    from watermark import load_or_create_key
 
     if motion is not None and sweep:
         raise typer.BadParameter("give --motion FILE or --sweep, not both")
@@ -153,7 +154,9 @@ def animate_command(
     if size % 2:
         raise typer.BadParameter("--size must be even (H.264 needs even frame sizes)")
     resolve_device(device)
-    signing_credentials(get_settings())  # a misconfigured signer fails before any work
+    # Key and signer first: a misconfigured one fails before any work.
+    key = load_or_create_key(get_settings().watermark_key_path)
+    credentials = signing_credentials(get_settings())
     keep_freed_memory()
     # The portrait first: a refused face should not wait for the speech to be analysed.
     with open_landmarker(get_settings()) as marks:
@@ -178,7 +181,8 @@ def animate_command(
             model,
             sequence,
             output,
-            get_settings(),
+            key,
+            credentials,
             audio=soundtrack,
             inputs=tuple(inputs),
             models=model_versions(driver),

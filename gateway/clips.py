@@ -14,13 +14,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gateway.assets import get_asset
-from gateway.provenance import sign_file, signing_credentials
-from gateway.settings import Settings
+from gateway.provenance import sign_file
 from generator import AudioTrack, ClipInfo
 from generator.face_model import FaceModel
 from generator.motion import MotionSequence
 from generator.pipeline import render_clip
-from watermark import InputDigest, Marker, Payload, ProvenanceClaim, load_or_create_key
+from watermark import (
+    InputDigest,
+    Marker,
+    Payload,
+    ProvenanceClaim,
+    SigningCredentials,
+    WatermarkKey,
+)
 
 
 @dataclass(frozen=True)
@@ -45,7 +51,8 @@ def release_clip(
     model: FaceModel,
     motion: MotionSequence,
     output: Path,
-    settings: Settings,
+    key: WatermarkKey,
+    credentials: SigningCredentials,
     *,
     audio: AudioTrack | None = None,
     inputs: tuple[InputDigest, ...] = (),
@@ -55,17 +62,14 @@ def release_clip(
     device: str = "cpu",
     on_frame: Callable[[int, int], object] = lambda done, total: None,
 ) -> ReleasedClip:
-    """Render ``motion`` on ``model`` with a fresh clip ID marked into every frame, and sign
-    the result into ``output``.
+    """Render ``motion`` on ``model`` with a fresh clip ID under ``key`` marked into every
+    frame, and sign the result into ``output`` with ``credentials``. The caller loads both
+    first, so a misconfigured key or signer fails before any rendering.
 
     Raises:
-        CredentialError: the signer is misconfigured (checked before any rendering).
-        KeyFileError: the watermark key is unreadable.
         GeneratorError: rendering failed; MediaError: a file cannot be written.
         ProvenanceError: signing failed.
     """
-    credentials = signing_credentials(settings)
-    key = load_or_create_key(settings.watermark_key_path)
     payload = Payload(secrets.randbits(64), key.key_id)
     marker = Marker(key, payload)
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,7 @@ from PIL import Image
 
 from gateway.clips import ReleasedClip, model_versions, release_clip
 from gateway.models import open_landmarker
-from gateway.provenance import trust_anchors, verify_file
+from gateway.provenance import signing_credentials, trust_anchors, verify_file
 from gateway.settings import Settings
 from generator import draw_landmarks, write_wav
 from generator.face_model import build_face_model
@@ -27,7 +27,7 @@ from generator.motion import sweep
 from generator.runtime import keep_freed_memory
 from generator.speech import Espeak
 from generator.speech.visemes import speech_motion
-from watermark import InputDigest, Verification, load_key
+from watermark import InputDigest, Verification, load_or_create_key
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,8 @@ def run_demo(settings: Settings) -> DemoResult:
         GeneratorError: face analysis or rendering failed.
         WatermarkError: the watermark key or the signer is unusable.
     """
+    key = load_or_create_key(settings.watermark_key_path)
+    credentials = signing_credentials(settings)
     portrait = demo_portrait()
     with open_landmarker(settings) as landmarker:
         face = landmarker.analyse(portrait)
@@ -85,7 +87,8 @@ def run_demo(settings: Settings) -> DemoResult:
         model,
         sweep(seconds_per_axis=0.5).motion,
         out_dir / "astronaut_sweep.mp4",
-        settings,
+        key,
+        credentials,
         inputs=(portrait_digest,),
         models=model_versions("motion sweep"),
     )
@@ -95,14 +98,13 @@ def run_demo(settings: Settings) -> DemoResult:
         model,
         speech_motion(said.phones, said.audio.duration_s),
         out_dir / "astronaut_talking.mp4",
-        settings,
+        key,
+        credentials,
         audio=said.audio,
         inputs=(portrait_digest, InputDigest.of_file(speech_path, "audio/wav")),
         models=model_versions("viseme rules (espeak-ng phoneme times)"),
     )
-    verification = verify_file(
-        talking.info.path, trust_anchors(settings), [load_key(settings.watermark_key_path)]
-    )
+    verification = verify_file(talking.info.path, trust_anchors(settings), [key])
     top = sorted(
         ((name, score) for name, score in face.blendshapes.items() if name != "_neutral"),
         key=lambda item: item[1],

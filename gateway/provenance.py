@@ -45,7 +45,7 @@ from watermark import (
 from watermark.credentials import CA_FILE, SignCallback
 
 MP4, PNG, JPEG = "video/mp4", "image/png", "image/jpeg"
-_SUFFIX_TYPES = {".png": PNG, ".jpg": JPEG, ".jpeg": JPEG, ".mp4": MP4}
+_STILL_TYPES = {".png": PNG, ".jpg": JPEG, ".jpeg": JPEG}
 
 
 def media_type_of(path: Path) -> str:
@@ -165,8 +165,8 @@ def export_still(
         UnsupportedFile: the clip is not a whole MP4, or ``target`` is not PNG or JPEG.
         GatewayError: the clip is shorter than ``seconds``.
     """
-    media_type = _SUFFIX_TYPES.get(target.suffix.lower())
-    if media_type not in (PNG, JPEG):
+    media_type = _STILL_TYPES.get(target.suffix.lower())
+    if media_type is None:
         raise UnsupportedFile(f"a still is written as .png or .jpg, not {target.name}")
     if media_type_of(clip) != MP4:
         raise UnsupportedFile(f"{clip} is not an MP4 clip")

@@ -204,24 +204,19 @@ def issue_signer(
         CredentialError: either file exists already or cannot be created.
     """
     key = ec.generate_private_key(ec.SECP256R1())
-    now = dt.datetime.now(dt.UTC)
-    name = _name("talkgate development signer", organisation)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(ca.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - BACKDATE)
-        .not_valid_after(min(now + SIGNER_LIFETIME, ca.not_valid_after_utc))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(_key_usage(digital_signature=True), critical=True)
-        .add_extension(x509.ExtendedKeyUsage(sorted(C2PA_SIGNER_USAGES, key=str)), critical=False)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.public_key()), critical=False
-        )
-        .sign(ca_key, hashes.SHA256())
+    certificate = _certificate(
+        _name("talkgate development signer", organisation),
+        ca.subject,
+        key.public_key(),
+        SIGNER_LIFETIME,
+        [
+            (x509.BasicConstraints(ca=False, path_length=None), True),
+            (_key_usage(digital_signature=True), True),
+            (x509.ExtendedKeyUsage(sorted(C2PA_SIGNER_USAGES, key=str)), False),
+            (x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.public_key()), False),
+        ],
+        ca_key,
+        not_after=ca.not_valid_after_utc,
     )
     write_private(key_path, _private_pem(key), CredentialError)
     chain = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in (certificate, ca))
@@ -230,23 +225,48 @@ def issue_signer(
 
 def _write_ca(ca_path: Path, ca_key_path: Path) -> None:
     key = ec.generate_private_key(ec.SECP256R1())
-    now = dt.datetime.now(dt.UTC)
     name = _name("talkgate development CA", DEVELOPMENT_ORGANISATION)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - BACKDATE)
-        .not_valid_after(now + CA_LIFETIME)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(_key_usage(key_cert_sign=True, crl_sign=True), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
+    certificate = _certificate(
+        name,
+        name,
+        key.public_key(),
+        CA_LIFETIME,
+        [
+            (x509.BasicConstraints(ca=True, path_length=0), True),
+            (_key_usage(key_cert_sign=True, crl_sign=True), True),
+        ],
+        key,
     )
     write_private(ca_key_path, _private_pem(key), CredentialError)
     write_private(ca_path, certificate.public_bytes(serialization.Encoding.PEM), CredentialError)
+
+
+def _certificate(
+    subject: x509.Name,
+    issuer: x509.Name,
+    public_key: ec.EllipticCurvePublicKey,
+    lifetime: dt.timedelta,
+    extensions: list[tuple[x509.ExtensionType, bool]],
+    issuer_key: ec.EllipticCurvePrivateKey,
+    not_after: dt.datetime | None = None,
+) -> x509.Certificate:
+    """A certificate valid from a little before now for ``lifetime`` (never past
+    ``not_after``), with a subject key identifier and ``(extension, critical)`` pairs."""
+    now = dt.datetime.now(dt.UTC)
+    end = now + lifetime if not_after is None else min(now + lifetime, not_after)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - BACKDATE)
+        .not_valid_after(end)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+    )
+    for extension, critical in extensions:
+        builder = builder.add_extension(extension, critical=critical)
+    return builder.sign(issuer_key, hashes.SHA256())
 
 
 def _der_signer(key: ec.EllipticCurvePrivateKey) -> SignCallback:

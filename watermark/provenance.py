@@ -111,7 +111,7 @@ class InputDigest:
 
 @dataclass(frozen=True)
 class StillSource:
-    """Where an exported still comes from: the signed clip's payload and the frame's time."""
+    """Where an exported still comes from: the signed clip's manifest label and the time."""
 
     clip_manifest: str
     seconds: float
