@@ -136,7 +136,7 @@ def animate_command(
 
     from gateway.clips import model_versions, release_clip
     from gateway.models import open_landmarker
-    from gateway.provenance import signing_credentials
+    from gateway.provenance import media_type_by_name, signing_credentials
     from generator import load_portrait, read_audio
     from generator.face_model import build_face_model
     from generator.motion import MotionSequence
@@ -170,9 +170,9 @@ def animate_command(
         from generator.speech.lipsync import rule_motion
 
         sequence, driver = rule_motion(soundtrack, text), "rule baseline (phone recognition)"
-    inputs = [InputDigest.of_file(portrait, _media_type(portrait))]
+    inputs = [InputDigest.of_file(portrait, media_type_by_name(portrait.name))]
     if audio is not None:
-        inputs.append(InputDigest.of_file(audio, _media_type(audio)))
+        inputs.append(InputDigest.of_file(audio, media_type_by_name(audio.name)))
     output.parent.mkdir(parents=True, exist_ok=True)
     columns = (TextColumn("rendering"), BarColumn(), TextColumn("{task.completed}/{task.total}"))
     with Progress(*columns, TimeRemainingColumn(), console=errors, transient=True) as bar:
@@ -196,13 +196,6 @@ def animate_command(
         f"{float(info.fps):g} fps, {info.video_duration_s:.2f} s{sound}; "
         f"watermarked as clip {released.payload.clip_hex} and signed (C2PA)"
     )
-
-
-def _media_type(path: Path) -> str:
-    """A best-effort media type for an input's manifest entry, from its suffix."""
-    import mimetypes
-
-    return mimetypes.guess_type(path.name)[0] or "application/octet-stream"
 
 
 data_app = typer.Typer(help="Real data sets from package registries.", no_args_is_help=True)

@@ -59,18 +59,20 @@ def release_clip(
     models: Mapping[str, str] | None = None,
     consent_id: str | None = None,
     decision_id: str | None = None,
+    clip_id: int | None = None,
     device: str = "cpu",
     on_frame: Callable[[int, int], object] = lambda done, total: None,
 ) -> ReleasedClip:
-    """Render ``motion`` on ``model`` with a fresh clip ID under ``key`` marked into every
-    frame, and sign the result into ``output`` with ``credentials``. The caller loads both
-    first, so a misconfigured key or signer fails before any rendering.
+    """Render ``motion`` on ``model`` with ``clip_id`` (default: a fresh random one) under
+    ``key`` marked into every frame, and sign the result into ``output`` with
+    ``credentials``. The caller loads both first, so a misconfigured key or signer fails
+    before any rendering.
 
     Raises:
         GeneratorError: rendering failed; MediaError: a file cannot be written.
         ProvenanceError: signing failed.
     """
-    payload = Payload(secrets.randbits(64), key.key_id)
+    payload = Payload(secrets.randbits(64) if clip_id is None else clip_id, key.key_id)
     marker = Marker(key, payload)
     output.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=output.parent, prefix=".unsigned-") as work:

@@ -40,3 +40,67 @@ class UnsupportedFile(GatewayError):
         "talkgate signs and verifies PNG, JPEG and MP4 files. A file cut short in a download "
         "or copy fails here: fetch it again."
     )
+
+
+class DatabaseError(GatewayError):
+    """The gateway's database cannot be reached or its schema cannot be brought up to date."""
+
+    hint = (
+        "Check TALKGATE_DATABASE_URL (unset means SQLite under TALKGATE_HOME) and that the "
+        "database server is running and reachable."
+    )
+
+
+class ArtifactMissing(GatewayError):
+    """A stored artifact (portrait, audio, clip, manifest) is not in the artifact store."""
+
+    hint = "The data directory's artifacts/ folder was changed by hand; restore it from backup."
+
+
+class AuditError(GatewayError):
+    """The audit log, a tree head or a proof does not check out, or its key is unusable."""
+
+    hint = (
+        "An audit log that fails verification has been changed outside talkgate: keep the "
+        "database and data directory as they are and compare them with a backup."
+    )
+
+
+class NotFound(GatewayError):
+    """No such object, or not one the caller may see (the API answers 404 for both)."""
+
+
+class Unauthorized(GatewayError):
+    """No access token, or one that is malformed, expired, forged or for someone else."""
+
+    hint = "Ask /oauth/token for a new access token (client credentials) and send it as Bearer."
+
+
+class Forbidden(GatewayError):
+    """The token is valid but lacks the scope this operation needs."""
+
+
+class InvalidRequest(GatewayError):
+    """The request is well-formed HTTP but its content cannot be used."""
+
+
+class TooLarge(GatewayError):
+    """An upload is over the deployment's size, duration or pixel limit."""
+
+
+class Conflict(GatewayError):
+    """The request clashes with the object's state (e.g. cancelling a finished job)."""
+
+
+class RateLimited(GatewayError):
+    """Too many requests, or too many pending jobs; try again after ``retry_after`` s."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class TokenKeyError(GatewayError):
+    """A token signing key file under keys/tokens/ is unusable."""
+
+    hint = "Each file in keys/tokens/ must be a 0600 PEM EC P-256 private key made by talkgate."

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import io
+import mimetypes
 import os
 import struct
 import tempfile
@@ -21,7 +22,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from gateway.errors import GatewayError, UnsupportedFile
+from gateway.errors import InvalidRequest, UnsupportedFile
 from gateway.marking import JPEG_QUALITY, detect_file
 from gateway.settings import Settings
 from generator import MediaError, probe, read_frames
@@ -72,6 +73,11 @@ def media_type_of(path: Path) -> str:
         _check_mp4_boxes(path, size)
         return MP4
     raise UnsupportedFile(f"{path} is not a PNG, JPEG or MP4 file (talkgate makes only those)")
+
+
+def media_type_by_name(name: str) -> str:
+    """A best-effort media type for an input's manifest entry, from its file name."""
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
 def signing_credentials(settings: Settings) -> SigningCredentials:
@@ -163,7 +169,7 @@ def export_still(
     Raises:
         ProvenanceError: the clip is not one this deployment signed, intact.
         UnsupportedFile: the clip is not a whole MP4, or ``target`` is not PNG or JPEG.
-        GatewayError: the clip is shorter than ``seconds``.
+        InvalidRequest: the clip is shorter than ``seconds``.
     """
     media_type = _STILL_TYPES.get(target.suffix.lower())
     if media_type is None:
@@ -199,7 +205,7 @@ def _frame_at(clip: Path, seconds: float) -> np.ndarray:
     info = probe(clip)
     index = round(seconds * float(info.fps))
     if not 0 <= index < info.frames:
-        raise GatewayError(
+        raise InvalidRequest(
             f"{clip} lasts {info.video_duration_s:.2f} s; there is no frame at {seconds:g} s"
         )
     *_, frame = read_frames(clip, index + 1)
@@ -277,7 +283,7 @@ def verification_document(path: Path, verification: Verification) -> dict[str, A
         "file": str(path),
         "verdict": verification.verdict.value,
         "summary": verification.summary,
-        "manifest": None if manifest is None else _manifest_document(manifest),
+        "manifest": None if manifest is None else manifest_document(manifest),
         "watermark": {
             "checked": mark is not None and verification.watermark_note is None,
             "note": verification.watermark_note,
@@ -291,7 +297,8 @@ def verification_document(path: Path, verification: Verification) -> dict[str, A
     }
 
 
-def _manifest_document(manifest: ManifestReport) -> dict[str, Any]:
+def manifest_document(manifest: ManifestReport) -> dict[str, Any]:
+    """A manifest report as JSON-ready data (the CLI's --json and the API share it)."""
     return {
         "state": manifest.state.value,
         "label": manifest.label,

@@ -41,6 +41,49 @@ class Settings(BaseSettings):
         "(default: the development CA under keys/).",
     )
 
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the gateway's database, e.g. "
+        "postgresql+psycopg://user@host/talkgate (default: SQLite at HOME/talkgate.db).",
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="The gateway's external base URL: the token issuer and audience, and "
+        "the base of the links it returns.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address `talkgate serve` listens on.")
+    port: int = Field(default=8000, ge=0, le=65535, description="Port `talkgate serve` uses.")
+    server: str | None = Field(
+        default=None,
+        description="Base URL of a running gateway for `talkgate generate` and "
+        "`verify --server` (default: an embedded gateway on this machine).",
+    )
+    token_ttl_s: int = Field(
+        default=600, ge=60, le=900, description="Lifetime of an access token, seconds."
+    )
+    max_upload_bytes: int = Field(
+        default=50 * 1024 * 1024, ge=1024, description="Largest upload accepted, bytes."
+    )
+    max_audio_s: float = Field(
+        default=120.0, gt=0, description="Longest speech a generation may use, seconds."
+    )
+    max_image_pixels: int = Field(
+        default=40_000_000, ge=65_536, description="Largest portrait accepted, pixels."
+    )
+    rate_per_minute: int = Field(
+        default=600,
+        ge=1,
+        description="Requests per minute each client may make (bursts up to rate_burst).",
+    )
+    rate_burst: int = Field(default=60, ge=1, description="Requests a client may make at once.")
+    max_pending_jobs: int = Field(
+        default=4, ge=1, description="Queued or running generations per partner."
+    )
+    embedded_worker: bool = Field(
+        default=True,
+        description="Run generation jobs in the gateway process (one at a time).",
+    )
+
     @field_validator("home")
     @classmethod
     def _absolute(cls, home: Path) -> Path:
@@ -70,6 +113,25 @@ class Settings(BaseSettings):
     def watermark_key_path(self) -> Path:
         """The deployment's watermark key, made on first use when missing."""
         return self.keys_dir / "watermark.json"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def db_url(self) -> str:
+        """The database URL in use: ``database_url``, or SQLite under the data directory."""
+        return self.database_url or f"sqlite:///{self.home / 'talkgate.db'}"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def artifacts_dir(self) -> Path:
+        """Portraits, audio, clips and manifests, each stored under its SHA-256."""
+        return self.home / "artifacts"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def audit_checkpoint_path(self) -> Path:
+        """The audit log's latest signed tree head, kept outside the database so that
+        cutting rows off the end of the log is caught."""
+        return self.home / "audit-checkpoint.json"
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -1,5 +1,6 @@
 """Secret files: created readable by their owner only (0600), never overwritten, and refused
-when someone else can read them. Watermark keys and signing keys both live in such files.
+when someone else can read them. Watermark keys and signing keys live in such files, and so
+do the gateway's token and audit keys (``error`` is the caller's own exception type).
 """
 
 from __future__ import annotations
@@ -8,10 +9,9 @@ import os
 import stat
 from pathlib import Path
 
-from watermark.errors import WatermarkError
 
 
-def write_private(path: Path, data: bytes, error: type[WatermarkError]) -> Path:
+def write_private(path: Path, data: bytes, error: type[Exception]) -> Path:
     """Create ``path`` (and its folder) with mode 0600 and write ``data``; never overwrites.
 
     Raises:
@@ -29,7 +29,7 @@ def write_private(path: Path, data: bytes, error: type[WatermarkError]) -> Path:
     return path
 
 
-def read_private(path: Path, error: type[WatermarkError]) -> bytes:
+def read_private(path: Path, error: type[Exception]) -> bytes:
     """The bytes of a secret file that only its owner can read.
 
     Raises:

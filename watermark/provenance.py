@@ -62,6 +62,9 @@ TRAINED_ALGORITHMIC_MEDIA = "http://cv.iptc.org/newscodes/digitalsourcetype/trai
 #: unless the media is embedded, which a manifest must never do with a face or a voice).
 INPUT_DIGEST_KEY = "com.talkgate.sha256"
 MEDIA_TYPES = ("video/mp4", "image/png", "image/jpeg")
+#: A manifest store on its own, as a registry keeps it: readable, though its hard binding
+#: then covers no bytes at hand (c2pa reports the hash mismatch).
+MANIFEST_STORE = "application/c2pa"
 #: Settings every Builder and Reader runs with: offline, no thumbnails.
 _OFFLINE = {"remote_manifest_fetch": False, "ocsp_fetch": False}
 
@@ -264,7 +267,8 @@ def read_manifest(
     Raises:
         ProvenanceError: the media type is not one talkgate reads, or the file is unreadable.
     """
-    _check_media_type(media_type)
+    if media_type != MANIFEST_STORE:
+        _check_media_type(media_type)
     settings: dict[str, Any] = {"verify": {**_OFFLINE, "verify_trust": bool(trust_anchors)}}
     if trust_anchors:
         settings["trust"] = {"trust_anchors": trust_anchors}

@@ -1,0 +1,368 @@
+"""Generation jobs: accepted into the database, run by a worker, finished exactly once.
+
+A worker claims a job by taking its lease and keeps renewing it while it renders. A gateway
+that dies mid-job leaves the lease to run out; the next worker takes the job again and,
+because the job's watermark clip ID was fixed at submission and a clip row is unique per job,
+the registry still ends up with one clip and one manifest. The clip, its manifest, the job's
+success and the "clip.signed" audit event are committed together.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import shutil
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import func, or_, update
+from sqlmodel import Session, col, select
+
+from gateway.clips import ReleasedClip, model_versions, release_clip
+from gateway.errors import Conflict, NotFound, RateLimited
+from gateway.models import open_landmarker
+from gateway.services import Services
+from gateway.tables import Clip, Job, JobState, utc_now
+from generator import GeneratorError, load_portrait, read_audio
+from generator.face_model import build_face_model
+from generator.speech.align import Aligner
+from generator.speech.lipsync import rule_motion
+from watermark import InputDigest, WatermarkError
+
+log = logging.getLogger(__name__)
+
+#: A job that failed this many times for reasons not its own is given up on.
+MAX_ATTEMPTS = 3
+#: Report progress (and renew the lease) at most this often, in fractions of the clip.
+_PROGRESS_STEP = 0.02
+
+
+class JobCancelled(Exception):
+    """Raised inside the render loop when the partner cancelled the job."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A generation request whose inputs are already stored and checked."""
+
+    portrait_sha256: str
+    portrait_type: str
+    audio_sha256: str
+    audio_type: str
+    text: str | None
+    seed: int
+    size: int
+    idempotency_key: str | None
+
+
+def pending_jobs(session: Session, partner_id: str) -> int:
+    return session.exec(
+        select(func.count())
+        .select_from(Job)
+        .where(Job.partner_id == partner_id)
+        .where(col(Job.state).in_([JobState.QUEUED, JobState.RUNNING]))
+    ).one()
+
+
+def submit(services: Services, partner_id: str, request: Submission) -> tuple[Job, bool]:
+    """Queue ``request`` for ``partner_id``; returns the job and whether it is new (a repeated
+    idempotency key with the same inputs returns the first job).
+
+    Raises:
+        Conflict: the idempotency key was used before for different inputs.
+        RateLimited: the partner has ``max_pending_jobs`` queued or running already.
+    """
+    with services.db.session() as session:
+        if request.idempotency_key:
+            earlier = session.exec(
+                select(Job)
+                .where(Job.partner_id == partner_id)
+                .where(Job.idempotency_key == request.idempotency_key)
+            ).first()
+            if earlier is not None:
+                if (earlier.portrait_sha256, earlier.audio_sha256, earlier.text) != (
+                    request.portrait_sha256,
+                    request.audio_sha256,
+                    request.text,
+                ):
+                    raise Conflict(
+                        "this Idempotency-Key was used for a different request; "
+                        "use a new key for new inputs"
+                    )
+                return earlier, False
+        if pending_jobs(session, partner_id) >= services.settings.max_pending_jobs:
+            raise RateLimited(
+                f"{services.settings.max_pending_jobs} generations are already queued or "
+                "running for this partner; wait for one to finish",
+                retry_after=30,
+            )
+        now = utc_now()
+        job = Job(
+            id="job_" + secrets.token_hex(10),
+            partner_id=partner_id,
+            idempotency_key=request.idempotency_key,
+            state=JobState.QUEUED,
+            portrait_sha256=request.portrait_sha256,
+            portrait_type=request.portrait_type,
+            audio_sha256=request.audio_sha256,
+            audio_type=request.audio_type,
+            text=request.text,
+            seed=request.seed,
+            size=request.size,
+            clip_id=f"{secrets.randbits(64):016x}",
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(job)
+        services.audit.commit(session, _job_event(job, "job.queued"))
+    return job, True
+
+
+def own_job(session: Session, partner_id: str, job_id: str) -> Job:
+    """The job ``job_id`` if it belongs to ``partner_id``.
+
+    Raises:
+        NotFound: no such job, or another partner's (the two look the same).
+    """
+    job = session.get(Job, job_id)
+    if job is None or job.partner_id != partner_id:
+        raise NotFound(f"no generation {job_id}")
+    return job
+
+
+def cancel(services: Services, partner_id: str, job_id: str) -> Job:
+    """Cancel a queued job at once, or ask the worker to stop a running one.
+
+    Raises:
+        NotFound: not the caller's job. Conflict: the job has finished already.
+    """
+    with services.db.session() as session:
+        job = own_job(session, partner_id, job_id)
+        if job.state.finished:
+            raise Conflict(f"generation {job_id} has already {job.state.value}")
+        job.cancel_requested = True
+        if job.state is JobState.QUEUED:
+            job.state = JobState.CANCELLED
+            job.failure = "cancelled by the partner"
+        job.updated_at = utc_now()
+        session.add(job)
+        services.audit.commit(session, _job_event(job, "job.cancel_requested"))
+    return job
+
+
+class Worker:
+    """Runs jobs one at a time in a background thread (the embedded default)."""
+
+    def __init__(self, services: Services, *, lease_s: float = 30.0, idle_s: float = 0.5):
+        self.services = services
+        self.lease = timedelta(seconds=lease_s)
+        self.idle_s = idle_s
+        self.worker_id = secrets.token_hex(4)
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._landmarker = None
+        self._aligner: Aligner | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="talkgate-worker", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        """A job was queued: look now rather than at the next idle tick."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join()
+        if self._landmarker is not None:
+            self._landmarker.close()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            job = self.claim()
+            if job is None:
+                self._wake.wait(self.idle_s)
+                self._wake.clear()
+                continue
+            self.run(job)
+
+    def claim(self) -> Job | None:
+        """Take the oldest queued job, or a running one whose lease ran out."""
+        now = utc_now()
+        with self.services.db.session() as session:
+            candidates = session.exec(
+                select(Job)
+                .where(
+                    or_(
+                        Job.state == JobState.QUEUED,
+                        (Job.state == JobState.RUNNING) & (col(Job.lease_until) < now),
+                    )
+                )
+                .order_by(col(Job.created_at))
+                .limit(5)
+            ).all()
+            for job in candidates:
+                taken = session.execute(
+                    update(Job)
+                    .where(col(Job.id) == job.id)
+                    .where(col(Job.state) == job.state)
+                    .where(col(Job.attempts) == job.attempts)
+                    .values(
+                        state=JobState.RUNNING,
+                        attempts=job.attempts + 1,
+                        lease_until=now + self.lease,
+                        updated_at=now,
+                    )
+                )
+                if taken.rowcount != 1:
+                    session.rollback()
+                    continue  # another worker was quicker
+                session.refresh(job)
+                event = _job_event(job, "job.running")
+                self.services.audit.commit(session, {**event, "attempt": job.attempts})
+                return job
+        return None
+
+    def run(self, job: Job) -> None:
+        """Render, mark, sign and store ``job``'s clip, then record how it ended."""
+        scratch = self.services.settings.home / "work" / job.id
+        shutil.rmtree(scratch, ignore_errors=True)
+        scratch.mkdir(parents=True)
+        try:
+            if job.attempts > MAX_ATTEMPTS:
+                raise RuntimeError(f"gave up after {MAX_ATTEMPTS} attempts")
+            released = self._render(job, scratch / "clip.mp4")
+            self._succeed(job, released)
+        except JobCancelled:
+            self._finish(job, JobState.CANCELLED, "cancelled by the partner")
+        except (GeneratorError, WatermarkError) as exc:
+            self._finish(job, JobState.FAILED, exc.diagnostics())
+        except Exception:
+            log.exception("generation %s failed", job.id)
+            self._finish(job, JobState.FAILED, f"internal error; quote {job.id} to the operator")
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    def _render(self, job: Job, output: Path) -> ReleasedClip:
+        store = self.services.artifacts
+        portrait_path = store.path_of(job.portrait_sha256)
+        audio_path = store.path_of(job.audio_sha256)
+        if self._landmarker is None:
+            self._landmarker = open_landmarker(self.services.settings)
+            self._aligner = Aligner()
+        portrait = load_portrait(portrait_path)
+        model = build_face_model(portrait, self._landmarker, size=job.size)
+        audio = read_audio(audio_path)
+        motion = rule_motion(audio, job.text, seed=job.seed, aligner=self._aligner)
+        return release_clip(
+            model,
+            motion,
+            output,
+            self.services.watermark_key,
+            self.services.credentials,
+            audio=audio,
+            inputs=(
+                InputDigest("portrait", job.portrait_type, job.portrait_sha256),
+                InputDigest("speech", job.audio_type, job.audio_sha256),
+            ),
+            models=model_versions(
+                "rule baseline (forced alignment)" if job.text else "rule baseline"
+            ),
+            clip_id=int(job.clip_id, 16),
+            on_frame=self._progress(job),
+        )
+
+    def _progress(self, job: Job) -> Callable[[int, int], None]:
+        reported = [0.0]
+
+        def on_frame(done: int, total: int) -> None:
+            fraction = done / max(total, 1)
+            if fraction - reported[0] < _PROGRESS_STEP and done < total:
+                return
+            reported[0] = fraction
+            with self.services.db.session() as session:
+                current = session.get(Job, job.id)
+                if current is None or current.cancel_requested:
+                    raise JobCancelled
+                current.progress = round(fraction * 0.95, 3)
+                current.lease_until = utc_now() + self.lease
+                current.updated_at = utc_now()
+                session.add(current)
+                session.commit()
+
+        return on_frame
+
+    def _succeed(self, job: Job, released: ReleasedClip) -> None:
+        store = self.services.artifacts
+        video_sha256, size = store.put_file(released.info.path)
+        manifest_sha256 = store.put_bytes(released.manifest)
+        info = released.info
+        with self.services.db.session() as session:
+            current = session.get(Job, job.id)
+            if current is None or current.state is not JobState.RUNNING:
+                return  # cancelled (or taken over) while signing: nothing to register
+            clip = Clip(
+                id=job.clip_id,
+                key_id=released.payload.key_id,
+                job_id=job.id,
+                partner_id=job.partner_id,
+                video_sha256=video_sha256,
+                manifest_sha256=manifest_sha256,
+                size_bytes=size,
+                frames=info.frames,
+                width=info.width,
+                height=info.height,
+                duration_s=info.video_duration_s,
+                audit_index=-1,
+                created_at=utc_now(),
+            )
+            current.state = JobState.SUCCEEDED
+            current.progress = 1.0
+            current.lease_until = None
+            current.updated_at = utc_now()
+            session.add(clip)
+            session.add(current)
+            signed = {
+                "type": "clip.signed",
+                "clip_id": clip.id,
+                "job_id": job.id,
+                "partner_id": job.partner_id,
+                "watermark_key_id": clip.key_id,
+                "video_sha256": video_sha256,
+                "manifest_sha256": manifest_sha256,
+            }
+            self.services.audit.commit(
+                session,
+                signed,
+                _job_event(current, "job.succeeded"),
+                before_commit=lambda indices: setattr(clip, "audit_index", indices[0]),
+            )
+
+    def _finish(self, job: Job, state: JobState, reason: str) -> None:
+        with self.services.db.session() as session:
+            current = session.get(Job, job.id)
+            if current is None or current.state.finished:
+                return
+            current.state = state
+            current.failure = reason
+            current.lease_until = None
+            current.updated_at = utc_now()
+            session.add(current)
+            self.services.audit.commit(session, _job_event(current, f"job.{state.value}"))
+
+
+def _job_event(job: Job, kind: str) -> dict[str, object]:
+    return {
+        "type": kind,
+        "job_id": job.id,
+        "partner_id": job.partner_id,
+        "clip_id": job.clip_id,
+        "portrait_sha256": job.portrait_sha256,
+        "audio_sha256": job.audio_sha256,
+    }

@@ -1,0 +1,48 @@
+"""The gateway as an ASGI app: ``create_app(settings)`` builds it with its services.
+
+uvicorn --factory gateway.main:create_app     # or: talkgate serve
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from gateway.api import errors
+from gateway.api.routes import audit, clips, generations, oauth, partners, registry
+from gateway.jobs import Worker
+from gateway.services import build_services
+from gateway.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None, *, lease_s: float = 30.0) -> FastAPI:
+    """The gateway for ``settings`` (default: from the environment). Its services are
+    built when the app starts, and the embedded worker runs while it serves."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services = build_services(settings)
+        worker = Worker(services, lease_s=lease_s) if settings.embedded_worker else None
+        app.state.services, app.state.worker = services, worker
+        if worker is not None:
+            worker.start()
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+            services.close()
+
+    app = FastAPI(
+        title="talkgate",
+        summary="Consent-gated, watermarked, signed talking-head generation.",
+        version="1",
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    for module in (oauth, generations, clips, registry, audit, partners):
+        app.include_router(module.router)
+    return app
