@@ -17,9 +17,11 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from gateway import assets as asset_store
+from gateway import cli_gateway
 from gateway.errors import AssetError, DatasetError, GatewayError
 from gateway.settings import get_settings
 from generator import GeneratorError
@@ -35,6 +37,7 @@ app = typer.Typer(
 )
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
+cli_gateway.register(app)
 
 
 def _print_version(value: bool) -> None:
@@ -132,7 +135,6 @@ def animate_command(
     ] = None,
 ) -> None:
     """Animate a portrait with a motion file, the sweep, or speech; write a marked, signed MP4."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from gateway.clips import model_versions, release_clip
     from gateway.models import open_landmarker
@@ -369,6 +371,14 @@ def verify_command(
         Path | None,
         typer.Option(help="PEM roots to trust (default: TALKGATE_C2PA_TRUST_ANCHORS)."),
     ] = None,
+    server: Annotated[
+        str | None,
+        typer.Option(
+            help="Ask this gateway instead (its keys and anchors), and show its registry "
+            "entry and audit proof for the clip.",
+            envvar="TALKGATE_SERVER",
+        ),
+    ] = None,
 ) -> None:
     """Did talkgate make this file, and is it unchanged? Exit 0 trusted, 3 no trace of
     talkgate, 5 watermark only (manifest stripped), 6 untrusted signer, 7 altered,
@@ -377,6 +387,8 @@ def verify_command(
     from gateway.provenance import verification_document, verify_file
     from watermark import load_key, load_trust_anchors
 
+    if server is not None:
+        _verify_with_server(file, server, as_json)
     settings = get_settings()
     anchors = (
         load_trust_anchors([trust_anchors])
@@ -401,6 +413,37 @@ def verify_command(
             highlight=False,
         )
     raise typer.Exit(VERDICT_EXIT_CODES[verification.verdict])
+
+
+def _verify_with_server(file: Path, server: str, as_json: bool) -> None:
+    from gateway.client import GatewayClient
+
+    with GatewayClient(server) as api:
+        result = api.verify(file)
+        registry = result["registry"]
+        head = (
+            api.check_inclusion(registry["audit_leaf"], registry["audit_index"])
+            if registry
+            else None
+        )
+    if as_json:
+        console.print_json(json.dumps({**result, "audit_tree_head": head}))
+    else:
+        _print_verification(result["verification"])
+        if registry is None:
+            console.print("Registry          no entry at this gateway")
+        else:
+            console.print(
+                f"Registry          clip {registry['clip_id']}, released {registry['created_at']}"
+            )
+            console.print(
+                f"Audit log         entry {registry['audit_index']} proven in the signed log "
+                f"of {head['tree_size'] if head else '?'} entries"
+            )
+        if result.get("note"):
+            console.print(result["note"])
+    verdict = Verdict(result["verification"]["verdict"])
+    raise typer.Exit(VERDICT_EXIT_CODES[verdict])
 
 
 def _print_verification(document: dict) -> None:
@@ -465,14 +508,20 @@ def still_command(
 
 @app.command("demo")
 def demo_command() -> None:
-    """Run the pipeline on the demo portrait.
-
-    Today: face analysis, a landmark overlay, an animated motion sweep and a spoken,
-    lip-synced sentence, both watermarked and signed, then verified as a third party would.
-    """
+    """Run the whole story on the demo portrait: face analysis, a motion sweep, then a
+    spoken clip made through the embedded gateway and verified as a third party would."""
     from gateway.demo import run_demo
 
-    result = run_demo(get_settings())
+    columns = (TextColumn("{task.description}"), BarColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=errors, transient=True) as bar:
+        task = bar.add_task("demo generation: queued", total=1.0)
+
+        def show(job: dict) -> None:
+            bar.update(
+                task, completed=job["progress"], description=f"demo generation: {job['state']}"
+            )
+
+        result = run_demo(get_settings(), on_progress=show)
     shapes = ", ".join(f"{name} {score:.2f}" for name, score in result.top_blendshapes)
     console.print(
         f"face analysis: {result.landmark_count} landmarks, "
@@ -480,19 +529,33 @@ def demo_command() -> None:
         f"strongest blendshapes: {shapes}"
     )
     console.print(f"landmark overlay: {result.overlay_path}")
-    clip, talking = result.clip.info, result.talking.info
+    clip = result.clip.info
     console.print(
         f"animated sweep: {clip.path} ({clip.frames} frames, {clip.width}x{clip.height}, "
-        f"{clip.video_duration_s:.1f} s)"
+        f"{clip.video_duration_s:.1f} s), watermarked and signed"
     )
+    job, verified = result.job, result.verification
+    registry, head = verified["registry"], result.tree_head
     console.print(
-        f"talking clip: {talking.path} ({talking.video_duration_s:.1f} s, speech by espeak-ng, "
-        f"mouth from its phoneme times), watermarked as clip "
-        f"{result.talking.payload.clip_hex} and signed"
+        f"gateway: {result.gateway_url} (SQLite); the demo partner got a token, "
+        f"generation {job['id']} ran and made clip {job['clip_id']}"
     )
-    verification = result.verification
-    console.print(f"verified: {verification.verdict.value.upper()}. {verification.summary}")
-    console.print(f"check it yourself: talkgate verify {talking.path}")
+    console.print(f"talking clip: {result.talking_path} (speech by espeak-ng)")
+    document = verified["verification"]
+    console.print(f"verified: {document['verdict'].upper()}. {document['summary']}")
+    console.print(
+        f"registry: clip {registry['clip_id']} released {registry['created_at']}; "
+        f"audit entry {registry['audit_index']} proven in the signed log of "
+        f"{head['tree_size']} entries"
+    )
+    state = "intact" if result.audit.ok else f"TAMPERED: {result.audit.problem}"
+    console.print(f"audit log: {result.audit.tree_size} entries, {state}")
+    console.print(f"check it yourself: talkgate verify {result.talking_path}")
+    console.print(
+        "browse it: talkgate serve, then "
+        f"http://127.0.0.1:{get_settings().port}/docs and "
+        f"/v1/registry/{registry['clip_id']}"
+    )
 
 
 @app.command("bench")

@@ -1,33 +1,40 @@
-"""`talkgate demo`: the pipeline run end to end on the embedded defaults.
+"""`talkgate demo`: the whole story on the embedded defaults.
 
-For now the demo runs face analysis on the demo portrait (NASA's astronaut portrait of
-Eileen Collins, public domain, shipped in scikit-image), writes a landmark overlay, animates
-the portrait through a short motion sweep, and makes it say a sentence: espeak-ng speaks it,
-its phoneme times drive the mouth through the viseme rules, and the clip carries the speech.
-Both clips are released as talkgate releases everything: watermarked in every frame and
-signed with a C2PA manifest. The talking clip is then verified as a third party would.
-Later stages (the learned motion model, the gateway, consent) extend it.
+Face analysis on the demo portrait (NASA's astronaut portrait of Eileen Collins, public
+domain, shipped in scikit-image) with a landmark overlay, and a motion sweep animated
+locally. Then the gateway: it starts on SQLite, a demo partner authenticates (OAuth2 client
+credentials), submits the portrait and a sentence espeak-ng speaks, the job runs in the
+embedded worker, and the clip comes back watermarked and signed. A third party then
+verifies it with no credentials: the C2PA manifest, the watermark, the registry entry, and
+the audit log's inclusion proof under its signed tree head. Later stages (the learned motion
+model, consent) extend it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image
 
+from gateway.audit.log import LogReport, verify_log
+from gateway.client import GatewayClient
 from gateway.clips import ReleasedClip, model_versions, release_clip
+from gateway.embedded import embedded_gateway
+from gateway.errors import GatewayError
 from gateway.models import open_landmarker
-from gateway.provenance import signing_credentials, trust_anchors, verify_file
+from gateway.partners import local_client
+from gateway.provenance import signing_credentials
 from gateway.settings import Settings
 from generator import draw_landmarks, write_wav
 from generator.face_model import build_face_model
 from generator.motion import sweep
 from generator.runtime import keep_freed_memory
 from generator.speech import Espeak
-from generator.speech.visemes import speech_motion
-from watermark import InputDigest, Verification, load_or_create_key
+from watermark import InputDigest, load_or_create_key
 
 
 @dataclass(frozen=True)
@@ -36,9 +43,16 @@ class DemoResult:
 
     overlay_path: Path
     clip: ReleasedClip
-    talking: ReleasedClip
-    #: The talking clip checked as a third party would: manifest and watermark.
-    verification: Verification
+    #: The talking clip, made through the gateway and downloaded.
+    talking_path: Path
+    gateway_url: str
+    job: dict[str, Any]
+    #: What a third party got back from the public verify route: verdict and registry entry.
+    verification: dict[str, Any]
+    #: The signed audit tree head the clip's "clip.signed" entry was proven against.
+    tree_head: dict[str, Any]
+    #: The whole audit log recomputed and checked after the demo.
+    audit: LogReport
     landmark_count: int
     face_size_px: float
     head_yaw_deg: float
@@ -59,15 +73,19 @@ def demo_portrait() -> np.ndarray:
     return np.ascontiguousarray(data.astronaut())
 
 
-def run_demo(settings: Settings) -> DemoResult:
-    """Analyse the demo portrait's face, save the landmark overlay, animate the portrait
-    through a 12-second motion sweep and make it say :data:`DEMO_SENTENCE`, release both
-    clips (marked, signed) and verify the talking one, all under the data directory.
+def run_demo(
+    settings: Settings, on_progress: Callable[[dict[str, Any]], object] = lambda job: None
+) -> DemoResult:
+    """Analyse the demo portrait, save the landmark overlay, animate a 12-second motion
+    sweep, then have the demo partner make the portrait say :data:`DEMO_SENTENCE` through
+    the embedded gateway and verify the result as a third party; all under the data
+    directory. ``on_progress`` hears the generation job's state as it changes.
 
     Raises:
         AssetError: the face landmarker asset is missing or corrupt.
         GeneratorError: face analysis or rendering failed.
         WatermarkError: the watermark key or the signer is unusable.
+        GatewayError: the gateway failed to start, or the clip did not verify.
     """
     key = load_or_create_key(settings.watermark_key_path)
     credentials = signing_credentials(settings)
@@ -81,7 +99,6 @@ def run_demo(settings: Settings) -> DemoResult:
     Image.fromarray(draw_landmarks(portrait, face)).save(overlay_path)
     portrait_path = out_dir / "astronaut.png"
     Image.fromarray(portrait).save(portrait_path)
-    portrait_digest = InputDigest.of_file(portrait_path, "image/png")
     keep_freed_memory()
     clip = release_clip(
         model,
@@ -89,22 +106,32 @@ def run_demo(settings: Settings) -> DemoResult:
         out_dir / "astronaut_sweep.mp4",
         key,
         credentials,
-        inputs=(portrait_digest,),
+        inputs=(InputDigest.of_file(portrait_path, "image/png"),),
         models=model_versions("motion sweep"),
     )
     said = Espeak().speak(DEMO_SENTENCE, voice="en-us+f2", rate=150)
     speech_path = write_wav(out_dir / "speech.wav", said.audio)
-    talking = release_clip(
-        model,
-        speech_motion(said.phones, said.audio.duration_s),
-        out_dir / "astronaut_talking.mp4",
-        key,
-        credentials,
-        audio=said.audio,
-        inputs=(portrait_digest, InputDigest.of_file(speech_path, "audio/wav")),
-        models=model_versions("viseme rules (espeak-ng phoneme times)"),
-    )
-    verification = verify_file(talking.info.path, trust_anchors(settings), [key])
+    talking_path = out_dir / "astronaut_talking.mp4"
+    with embedded_gateway(settings) as served:
+        services = served.services
+        with services.db.session() as session:
+            client_id, secret = local_client(
+                session, services.audit, settings.keys_dir / "demo-client.json", "talkgate demo"
+            )
+        with GatewayClient(served.url, client_id, secret) as partner:
+            job = partner.generate(portrait_path, speech_path, text=DEMO_SENTENCE)
+            job = partner.wait(job["id"], on_progress)
+            if job["state"] != "succeeded":
+                raise GatewayError(f"the demo generation {job['state']}: {job['failure']}")
+            partner.download(job["clip_id"], talking_path)
+        with GatewayClient(served.url) as third_party:
+            verification = third_party.verify(talking_path)
+            registry = verification["registry"]
+            if verification["verification"]["verdict"] != "trusted" or registry is None:
+                raise GatewayError(f"the demo clip did not verify: {verification}")
+            head = third_party.check_inclusion(registry["audit_leaf"], registry["audit_index"])
+        with services.db.session() as session:
+            audit = verify_log(session, services.audit.signer, settings.audit_checkpoint_path)
     top = sorted(
         ((name, score) for name, score in face.blendshapes.items() if name != "_neutral"),
         key=lambda item: item[1],
@@ -113,8 +140,12 @@ def run_demo(settings: Settings) -> DemoResult:
     return DemoResult(
         overlay_path,
         clip,
-        talking,
+        talking_path,
+        served.url,
+        job,
         verification,
+        head,
+        audit,
         len(face.points),
         face.size,
         face.head_pose.yaw,

@@ -26,8 +26,9 @@ from gateway.errors import Conflict, NotFound, RateLimited
 from gateway.models import open_landmarker
 from gateway.services import Services
 from gateway.tables import Clip, Job, JobState, utc_now
-from generator import GeneratorError, load_portrait, read_audio
+from generator import AudioTrack, GeneratorError, load_portrait, read_audio
 from generator.face_model import build_face_model
+from generator.motion import MotionSequence
 from generator.speech.align import Aligner
 from generator.speech.lipsync import rule_motion
 from watermark import InputDigest, WatermarkError
@@ -259,7 +260,7 @@ class Worker:
         portrait = load_portrait(portrait_path)
         model = build_face_model(portrait, self._landmarker, size=job.size)
         audio = read_audio(audio_path)
-        motion = rule_motion(audio, job.text, seed=job.seed, aligner=self._aligner)
+        motion, driver = self._motion(job, audio)
         return release_clip(
             model,
             motion,
@@ -271,12 +272,23 @@ class Worker:
                 InputDigest("portrait", job.portrait_type, job.portrait_sha256),
                 InputDigest("speech", job.audio_type, job.audio_sha256),
             ),
-            models=model_versions(
-                "rule baseline (forced alignment)" if job.text else "rule baseline"
-            ),
+            models=model_versions(driver),
             clip_id=int(job.clip_id, 16),
             on_frame=self._progress(job),
         )
+
+    def _motion(self, job: Job, audio: AudioTrack) -> tuple[MotionSequence, str]:
+        """The rule baseline's motion, and what drove it. With the text, the phones come
+        from forced alignment; a text with words pocketsphinx cannot pronounce (names,
+        coinages) falls back to phone recognition rather than failing the job."""
+        if job.text:
+            try:
+                motion = rule_motion(audio, job.text, seed=job.seed, aligner=self._aligner)
+                return motion, "rule baseline (forced alignment to the text)"
+            except GeneratorError as exc:
+                log.info("generation %s: text not aligned (%s); recognising phones", job.id, exc)
+        motion = rule_motion(audio, None, seed=job.seed, aligner=self._aligner)
+        return motion, "rule baseline (phone recognition)"
 
     def _progress(self, job: Job) -> Callable[[int, int], None]:
         reported = [0.0]

@@ -17,7 +17,7 @@ from gateway.services import build_services
 from gateway.settings import Settings, get_settings
 
 
-def create_app(settings: Settings | None = None, *, lease_s: float = 30.0) -> FastAPI:
+def create_app(settings: Settings | None = None) -> FastAPI:
     """The gateway for ``settings`` (default: from the environment). Its services are
     built when the app starts, and the embedded worker runs while it serves."""
     settings = settings or get_settings()
@@ -25,10 +25,11 @@ def create_app(settings: Settings | None = None, *, lease_s: float = 30.0) -> Fa
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = build_services(settings)
-        worker = Worker(services, lease_s=lease_s) if settings.embedded_worker else None
-        app.state.services, app.state.worker = services, worker
-        if worker is not None:
+        worker = None
+        if settings.embedded_worker:
+            worker = Worker(services, lease_s=settings.job_lease_s)
             worker.start()
+        app.state.services, app.state.worker = services, worker
         try:
             yield
         finally:

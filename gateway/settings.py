@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, computed_field, field_validator
+from pydantic import Field, SecretStr, computed_field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -58,6 +58,12 @@ class Settings(BaseSettings):
         description="Base URL of a running gateway for `talkgate generate` and "
         "`verify --server` (default: an embedded gateway on this machine).",
     )
+    client_id: str | None = Field(
+        default=None, description="This machine's client ID at `server`, for `talkgate generate`."
+    )
+    client_secret: SecretStr | None = Field(
+        default=None, description="The secret of client_id (never printed or logged)."
+    )
     token_ttl_s: int = Field(
         default=600, ge=60, le=900, description="Lifetime of an access token, seconds."
     )
@@ -78,6 +84,12 @@ class Settings(BaseSettings):
     rate_burst: int = Field(default=60, ge=1, description="Requests a client may make at once.")
     max_pending_jobs: int = Field(
         default=4, ge=1, description="Queued or running generations per partner."
+    )
+    job_lease_s: float = Field(
+        default=30.0,
+        ge=1.0,
+        description="How long a worker owns a running job without reporting progress; a "
+        "job whose worker died is taken up again after this.",
     )
     embedded_worker: bool = Field(
         default=True,

@@ -85,7 +85,7 @@ def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(500, "internal_error", "the gateway failed; the operator has the details")
 
 

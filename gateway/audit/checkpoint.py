@@ -13,6 +13,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -139,9 +141,11 @@ def verify_checkpoint(checkpoint: Checkpoint, public_key: Ed25519PublicKey) -> N
 def save_checkpoint(path: Path, checkpoint: Checkpoint) -> None:
     """Write ``checkpoint`` to ``path`` atomically (the witness copy outside the DB)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    incoming = path.with_name(path.name + ".incoming")
-    incoming.write_text(json.dumps(checkpoint.to_json(), indent=2) + "\n")
-    incoming.replace(path)
+    with tempfile.NamedTemporaryFile(
+        "w", dir=path.parent, prefix=f".{path.name}-", delete=False
+    ) as incoming:
+        incoming.write(json.dumps(checkpoint.to_json(), indent=2) + "\n")
+    os.replace(incoming.name, path)
 
 
 def load_checkpoint(path: Path) -> Checkpoint | None:

@@ -69,13 +69,12 @@ class AuditLog:
             The leaf index of each event.
         """
         with self._lock:
-            if session.get_bind().dialect.name == "postgresql":
-                session.exec(text(f"SELECT pg_advisory_xact_lock({_ADVISORY_LOCK})"))  # type: ignore[call-overload]
+            _lock_appends(session)
             last = session.exec(
                 select(AuditEntry).order_by(col(AuditEntry.leaf_index).desc()).limit(1)
             ).first()
             size = 0 if last is None else last.leaf_index + 1
-            frontier = [] if last is None else _split(last.frontier)
+            frontier = [] if last is None else self._trusted_frontier(last)
             indices = []
             head: Checkpoint | None = None
             for event in events:
@@ -99,8 +98,34 @@ class AuditLog:
             before_commit(indices)
             session.commit()
             if head is not None:
-                save_checkpoint(self.checkpoint_path, head)
+                self._save_witness(head)
         return indices
+
+    def _trusted_frontier(self, last: AuditEntry) -> list[bytes]:
+        """The last row's frontier, once it is shown to be the one its signed head covers:
+        extending an edited frontier would have the key sign a history nobody wrote.
+
+        Raises:
+            AuditError: the frontier or the head was changed outside talkgate.
+        """
+        size = last.leaf_index + 1
+        frontier = _split(last.frontier)
+        head = Checkpoint(self.signer.origin, size, last.root_hash, last.signature)
+        # The length matters: a shorter list can fold to the same root.
+        if len(frontier) != size.bit_count() or frontier_root(frontier) != last.root_hash:
+            raise AuditError(
+                f"audit entry {last.leaf_index} was changed outside talkgate (its frontier "
+                "does not fold to its root); run `talkgate audit verify`"
+            )
+        verify_checkpoint(head, self.signer.public_key)
+        return frontier
+
+    def _save_witness(self, head: Checkpoint) -> None:
+        """Move the witness file forward, never back (gateways sharing a data directory
+        may finish their commits out of order)."""
+        saved = load_checkpoint(self.checkpoint_path)
+        if saved is None or saved.tree_size < head.tree_size:
+            save_checkpoint(self.checkpoint_path, head)
 
     def tree_head(self, session: Session, tree_size: int | None = None) -> Checkpoint:
         """The signed head of the log at ``tree_size`` leaves (default: all of it).
@@ -199,14 +224,24 @@ def verify_log(
     expected = 0
     for row in _all_rows(session):
         if row.leaf_index != expected:
-            return LogReport(expected, expected, f"entry {expected} is missing")
+            return LogReport(
+                expected,
+                expected,
+                f"entry {expected} is missing",
+                witness.tree_size if witness else None,
+            )
         leaf = hash_leaf(row.leaf_value)
         frontier = extend_frontier(frontier, expected, leaf)
         expected += 1
         head = Checkpoint(signer.origin, expected, frontier_root(frontier), row.signature)
-        problem = _row_problem(row, leaf, head, signer, witness)
+        problem = _row_problem(row, leaf, head, frontier, signer, witness)
         if problem:
-            return LogReport(expected - 1, expected - 1, f"entry {expected - 1}: {problem}")
+            return LogReport(
+                expected - 1,
+                expected - 1,
+                f"entry {expected - 1}: {problem}",
+                witness.tree_size if witness else None,
+            )
     if witness is None:
         return LogReport(expected)
     if witness.tree_size > expected:
@@ -225,14 +260,18 @@ def _row_problem(
     row: AuditEntry,
     leaf: bytes,
     head: Checkpoint,
+    frontier: list[bytes],
     signer: CheckpointSigner,
     witness: Checkpoint | None,
 ) -> str | None:
-    """What is wrong with ``row``, given the leaf hash and tree head recomputed up to it."""
+    """What is wrong with ``row``, given the leaf hash, frontier and tree head recomputed
+    up to it."""
     if leaf != row.leaf_hash:
         return "its event does not hash to its stored leaf hash"
     if head.root_hash != row.root_hash:
         return "the log up to it does not hash to its stored root"
+    if b"".join(frontier) != row.frontier:
+        return "its stored frontier is not the log's up to it"
     try:
         verify_checkpoint(head, signer.public_key)
     except AuditError:
@@ -248,6 +287,17 @@ def _all_rows(session: Session, batch: int = 2000) -> Iterator[AuditEntry]:
     while rows := AuditLog.entries(session, start, batch):
         yield from rows
         start = rows[-1].leaf_index + 1
+
+
+def _lock_appends(session: Session) -> None:
+    """Hold the append lock until ``session`` commits, across processes: PostgreSQL's
+    transaction-scoped advisory lock; on SQLite, the database's write lock, taken by a
+    write that changes nothing (so the last row is read under it)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK})
+    elif dialect == "sqlite":
+        session.execute(text("UPDATE auditentry SET leaf_index = leaf_index WHERE 0"))
 
 
 def _split(frontier: bytes) -> list[bytes]:

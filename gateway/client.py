@@ -1,0 +1,172 @@
+"""A client of the gateway's API, as partners and third parties use it (`talkgate generate`,
+`talkgate verify --server`, the demo).
+
+    api = GatewayClient("https://gateway.example", client_id, client_secret)
+    job = api.generate(Path("portrait.png"), Path("speech.wav"))
+    job = api.wait(job["id"], on_progress=print)
+    api.download(job["clip_id"], Path("clip.mp4"))
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+from cryptography.exceptions import InvalidSignature
+
+from gateway.audit.checkpoint import load_public_key
+from gateway.audit.merkle import ProofError, hash_leaf, verify_inclusion
+from gateway.errors import GatewayError
+
+_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+
+
+class ApiError(GatewayError):
+    """The gateway answered with an error (its problem+json detail is the message)."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(f"the gateway answered {status}: {detail}")
+        self.status = status
+
+
+class GatewayClient:
+    """Calls one gateway; with credentials, as that client (tokens fetched as needed)."""
+
+    def __init__(
+        self, url: str, client_id: str | None = None, client_secret: str | None = None
+    ) -> None:
+        self.url = url.rstrip("/")
+        self._credentials = (client_id, client_secret) if client_id and client_secret else None
+        self._http = httpx.Client(base_url=self.url, timeout=_TIMEOUT)
+        self._token: str | None = None
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> GatewayClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _auth(self) -> dict[str, str]:
+        if self._credentials is None:
+            raise GatewayError(
+                "this needs client credentials: set TALKGATE_CLIENT_ID and "
+                "TALKGATE_CLIENT_SECRET (an admin makes them with `talkgate admin partner create`)"
+            )
+        if self._token is None:
+            response = self._http.post(
+                "/oauth/token", data={"grant_type": "client_credentials"}, auth=self._credentials
+            )
+            if response.status_code != 200:
+                body = response.json() if response.content else {}
+                raise ApiError(response.status_code, body.get("error_description", response.text))
+            self._token = response.json()["access_token"]
+        return {"Authorization": f"Bearer {self._token}"}
+
+    def _call(
+        self, method: str, path: str, *, authed: bool = True, retry: bool = True, **kwargs: Any
+    ) -> httpx.Response:
+        headers = {**kwargs.pop("headers", {}), **(self._auth() if authed else {})}
+        try:
+            response = self._http.request(method, path, headers=headers, **kwargs)
+        except httpx.HTTPError as exc:
+            raise GatewayError(f"cannot reach the gateway at {self.url}: {exc}") from exc
+        if response.status_code == 401 and authed and retry:
+            self._token = None  # expired: one fresh token, one retry
+            return self._call(method, path, retry=False, headers=headers, **kwargs)
+        if response.status_code >= 400:
+            try:
+                detail = response.json().get("detail", response.text)
+            except json.JSONDecodeError:
+                detail = response.text
+            raise ApiError(response.status_code, detail)
+        return response
+
+    def generate(
+        self,
+        portrait: Path,
+        audio: Path,
+        *,
+        text: str | None = None,
+        seed: int = 0,
+        size: int = 512,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        """Submit a generation; returns the job."""
+        with portrait.open("rb") as face, audio.open("rb") as speech:
+            response = self._call(
+                "POST",
+                "/v1/generations",
+                files={"portrait": (portrait.name, face), "audio": (audio.name, speech)},
+                data={"seed": str(seed), "size": str(size), **({"text": text} if text else {})},
+                headers={"Idempotency-Key": idempotency_key} if idempotency_key else {},
+            )
+        return response.json()
+
+    def wait(
+        self, job_id: str, on_progress: Callable[[dict[str, Any]], object] = lambda job: None
+    ) -> dict[str, Any]:
+        """Follow the job's server-sent events until it finishes; returns its last state."""
+        job: dict[str, Any] = {}
+        with self._http.stream(
+            "GET", f"/v1/generations/{job_id}/events", headers=self._auth(), timeout=None
+        ) as events:
+            if events.status_code >= 400:
+                events.read()
+                raise ApiError(events.status_code, events.json().get("detail", ""))
+            for line in events.iter_lines():
+                if line.startswith("data: "):
+                    job = json.loads(line[len("data: ") :])
+                    on_progress(job)
+        return job
+
+    def download(self, clip_id: str, target: Path) -> Path:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(self._call("GET", f"/v1/clips/{clip_id}/video").content)
+        return target
+
+    def verify(self, path: Path) -> dict[str, Any]:
+        """The public verification of a file (no credentials needed)."""
+        with path.open("rb") as handle:
+            files = {"file": (path.name, handle)}
+            return self._call("POST", "/v1/verify", authed=False, files=files).json()
+
+    def check_inclusion(self, leaf_value: str, leaf_index: int) -> dict[str, Any]:
+        """Check, from public data alone, that ``leaf_value`` is entry ``leaf_index`` of the
+        audit log whose current tree head the gateway signed; returns that tree head.
+
+        Raises:
+            GatewayError: the head's signature or the inclusion proof does not verify.
+        """
+        head = self._call("GET", "/v1/audit/tree-head", authed=False).json()
+        try:
+            load_public_key(head["public_key"]).verify(
+                base64.b64decode(head["signature"]), head["checkpoint"].encode()
+            )
+        except InvalidSignature as exc:
+            raise GatewayError("the audit tree head's signature does not verify") from exc
+        # Size and root come from the signed text itself, not the fields beside it.
+        _origin, size, root = head["checkpoint"].splitlines()[:3]
+        proof = self._call(
+            "GET",
+            "/v1/audit/proofs/inclusion",
+            authed=False,
+            params={"leaf_index": leaf_index, "tree_size": int(size)},
+        ).json()
+        try:
+            verify_inclusion(
+                hash_leaf(leaf_value.encode()),
+                leaf_index,
+                int(size),
+                [bytes.fromhex(node) for node in proof["audit_path"]],
+                base64.b64decode(root),
+            )
+        except ProofError as exc:
+            raise GatewayError(f"audit entry {leaf_index} is not in the signed log: {exc}") from exc
+        return head
