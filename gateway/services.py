@@ -57,9 +57,7 @@ def open_audit_log(settings: Settings) -> AuditLog:
     Raises:
         AuditError: the audit key is unusable.
     """
-    signer = CheckpointSigner.load_or_create(
-        settings.keys_dir / "audit-ed25519.pem", audience(settings) + "/audit"
-    )
+    signer = CheckpointSigner.load_or_create(settings.keys_dir / "audit-ed25519.pem")
     return AuditLog(signer, settings.audit_checkpoint_path)
 
 

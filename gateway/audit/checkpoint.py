@@ -3,7 +3,7 @@
 The signed body follows the C2SP checkpoint layout (origin, size, base64 root, one per
 line), so a head reads the same to a person and to a verifier:
 
-    https://gateway.example/v1/audit
+    talkgate.audit/3f2a9c0d5e7b1a48
     1042
     q1yQ1s3fS2r3…=
 """
@@ -69,13 +69,15 @@ def checkpoint_body(origin: str, tree_size: int, root_hash: bytes) -> bytes:
 class CheckpointSigner:
     """The deployment's audit key: signs tree heads, and says how to check them."""
 
-    def __init__(self, private_key: Ed25519PrivateKey, origin: str) -> None:
+    def __init__(self, private_key: Ed25519PrivateKey) -> None:
         self._key = private_key
-        self.origin = origin
         self.public_key = private_key.public_key()
+        #: The log's name in every head: fixed by its key, so moving the gateway to another
+        #: address does not change what was signed.
+        self.origin = f"talkgate.audit/{self.key_id}"
 
     @classmethod
-    def load_or_create(cls, path: Path, origin: str) -> CheckpointSigner:
+    def load_or_create(cls, path: Path) -> CheckpointSigner:
         """The Ed25519 key in ``path`` (0600), made there on first use.
 
         Raises:
@@ -89,11 +91,11 @@ class CheckpointSigner:
                 serialization.NoEncryption(),
             )
             write_private(path, pem, AuditError)
-            return cls(key, origin)
+            return cls(key)
         loaded = serialization.load_pem_private_key(read_private(path, AuditError), None)
         if not isinstance(loaded, Ed25519PrivateKey):
             raise AuditError(f"{path} does not hold an Ed25519 private key")
-        return cls(loaded, origin)
+        return cls(loaded)
 
     def sign(self, tree_size: int, root_hash: bytes) -> Checkpoint:
         body = checkpoint_body(self.origin, tree_size, root_hash)

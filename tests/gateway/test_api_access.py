@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -275,6 +276,44 @@ def test_an_idempotency_key_reused_with_other_parameters_conflicts(
             problem(response, 409, "conflict")
 
 
+def concurrently(
+    gateway: LiveGateway, token: str, count: int, request: Callable[[httpx.Client, int], Any]
+) -> list[httpx.Response]:
+    """``count`` requests sent at the same instant, each on its own connection."""
+    barrier = threading.Barrier(count)
+    answers: list[httpx.Response] = []
+
+    def send(index: int) -> None:
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=gateway.url, headers=headers, timeout=60) as api:
+            barrier.wait()
+            answers.append(request(api, index))
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
+def test_concurrent_retries_with_one_idempotency_key_all_get_the_one_job(
+    gateway_with: Callable[..., LiveGateway], portrait: bytes, speech: bytes
+) -> None:
+    """A client retrying on a timeout may well send the same request twice at once."""
+    gateway = gateway_with(embedded_worker=False, max_pending_jobs=50)
+    client = gateway.new_client()
+    key = {"Idempotency-Key": "retry-me"}
+    answers = concurrently(
+        gateway, client.token(), 8, lambda api, _: generate(api, portrait, speech, key)
+    )
+    statuses = sorted(r.status_code for r in answers)
+    assert statuses == [200] * 7 + [202], [r.text for r in answers if r.status_code >= 300]
+    assert len({r.json()["id"] for r in answers}) == 1
+    with client.authed() as api:
+        assert api.get("/v1/generations").json()["count"] == 1
+
+
 # --- upload limits -----------------------------------------------------------------------
 
 
@@ -388,6 +427,20 @@ def test_a_generation_past_max_pending_jobs_is_429_with_retry_after(
     # The cap is per partner.
     with gateway.new_client("Other").authed() as api:
         assert generate(api, portrait, speech).status_code == 202
+
+
+def test_concurrent_generations_cannot_overrun_max_pending_jobs(
+    gateway_with: Callable[..., LiveGateway], portrait: bytes, speech: bytes
+) -> None:
+    gateway = gateway_with(max_pending_jobs=2, embedded_worker=False)
+    client = gateway.new_client()
+    answers = concurrently(
+        gateway, client.token(), 8, lambda api, _: generate(api, portrait, speech)
+    )
+    assert all(r.status_code in (202, 429) for r in answers), [r.text for r in answers]
+    assert sum(r.status_code == 202 for r in answers) == 2
+    with client.authed() as api:
+        assert api.get("/v1/generations").json()["count"] == 2
 
 
 # --- cancelling and events ---------------------------------------------------------------

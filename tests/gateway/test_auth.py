@@ -181,6 +181,37 @@ def _with_typ(typ: str | None) -> Callable[[LiveGateway, Client], str]:
     return forge
 
 
+def not_yet_valid(gateway: LiveGateway, client: Client) -> str:
+    _, _, claims = real_token(gateway, client)
+    return mint(gateway, {**claims, "nbf": int(time.time()) + 3600})
+
+
+def issued_in_the_future(gateway: LiveGateway, client: Client) -> str:
+    _, _, claims = real_token(gateway, client)
+    now = int(time.time())
+    return mint(gateway, {**claims, "iat": now + 3600, "exp": now + 3900})
+
+
+def _reheaded(header: Any) -> Callable[[LiveGateway, Client], str]:
+    """A real token's payload and signature under a malformed header."""
+
+    def forge(gateway: LiveGateway, client: Client) -> str:
+        _, payload, signature = client.token().split(".")
+        return f"{b64url(json.dumps(header))}.{payload}.{signature}"
+
+    return forge
+
+
+def payload_not_an_object(gateway: LiveGateway, client: Client) -> str:
+    head, _, signature = client.token().split(".")
+    return f"{head}.{b64url('[]')}.{signature}"
+
+
+def two_segments(gateway: LiveGateway, client: Client) -> str:
+    head, payload, _ = client.token().split(".")
+    return f"{head}.{payload}"
+
+
 def unknown_client(gateway: LiveGateway, client: Client) -> str:
     _, _, claims = real_token(gateway, client)
     return mint(gateway, {**claims, "client_id": "tg_" + "0" * 24, "sub": "tg_" + "0" * 24})
@@ -239,6 +270,13 @@ FORGERIES: dict[str, Callable[[LiveGateway, Client], str]] = {
     "missing-typ": _with_typ(None),
     "typ-jwt": _with_typ("JWT"),
     "typ-at+jwt-uppercase": _with_typ("AT+JWT"),
+    "not-yet-valid": not_yet_valid,
+    "issued-in-the-future": issued_in_the_future,
+    "header-not-an-object": _reheaded([]),
+    "header-kid-not-a-string": _reheaded({"alg": "ES256", "typ": "at+jwt", "kid": ["x"]}),
+    "header-alg-a-list": _reheaded({"alg": ["ES256"], "typ": "at+jwt"}),
+    "payload-not-an-object": payload_not_an_object,
+    "two-segments": two_segments,
     "unknown-client": unknown_client,
     "key-not-in-jwks-same-kid": key_not_in_jwks,
     "key-not-in-jwks-own-kid": key_not_in_jwks_with_new_kid,

@@ -1,0 +1,156 @@
+"""Generation jobs across a crash: a gateway killed mid-job and started again finishes the
+job once, with one clip, one manifest and one "clip.signed" audit entry."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+from PIL import Image
+from sqlmodel import select
+
+from gateway.audit.log import AuditLog, verify_log
+from gateway.db import Database
+from gateway.partners import create_partner
+from gateway.services import open_audit_log
+from gateway.settings import Settings
+from gateway.tables import Clip, Job, JobState, Role
+from generator import write_wav
+from generator.speech import Espeak
+from tests.utils.cli import TALKGATE
+from tests.utils.servers import free_port
+
+pytestmark = pytest.mark.slow
+
+
+@contextmanager
+def served(settings: Settings, port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """`talkgate serve` in its own process (so it can be killed like a real one)."""
+    env = {
+        **os.environ,
+        "TALKGATE_HOME": str(settings.home),
+        "TALKGATE_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "TALKGATE_JOB_LEASE_S": "3",
+        **({"TALKGATE_DATABASE_URL": settings.database_url} if settings.database_url else {}),
+    }
+    process = subprocess.Popen(
+        [TALKGATE, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/.well-known/jwks.json", timeout=1)
+                break
+            except httpx.TransportError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("talkgate serve did not start") from None
+                time.sleep(0.2)
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=60)
+
+
+def _token(url: str, client_id: str, secret: str) -> dict[str, str]:
+    response = httpx.post(
+        f"{url}/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret)
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def test_a_gateway_killed_mid_job_finishes_it_once_after_a_restart(
+    gateway_settings: Settings, astronaut: np.ndarray, tmp_path: Path
+) -> None:
+    db = Database.open(gateway_settings)
+    with db.session() as session:
+        partner, secret = create_partner(
+            session, open_audit_log(gateway_settings), "Acme", Role.PARTNER, "test"
+        )
+    speech = Espeak().speak("Testing restarts. " * 8, voice="en-us", rate=150).audio
+    audio = write_wav(tmp_path / "speech.wav", speech)
+    portrait = io.BytesIO()
+    Image.fromarray(astronaut).save(portrait, "PNG")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+
+    with served(gateway_settings, port) as first:
+        submitted = httpx.post(
+            f"{url}/v1/generations",
+            headers=_token(url, partner.client_id, secret),
+            files={
+                "portrait": ("a.png", portrait.getvalue()),
+                "audio": ("s.wav", audio.read_bytes()),
+            },
+            data={"size": "256"},
+        )
+        assert submitted.status_code == 202, submitted.text
+        job_id = submitted.json()["id"]
+        deadline = time.monotonic() + 120
+        while True:
+            with db.session() as session:
+                job = session.get(Job, job_id)
+                assert job is not None
+                if job.state is JobState.RUNNING and job.progress > 0:
+                    break
+            assert job.state is not JobState.SUCCEEDED, "the job finished before the kill"
+            assert time.monotonic() < deadline, "the job never started"
+            time.sleep(0.05)
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+
+    with db.session() as session:
+        killed = session.get(Job, job_id)
+        assert killed is not None and killed.state is JobState.RUNNING
+        assert session.exec(select(Clip).where(Clip.job_id == job_id)).all() == []
+
+    with served(gateway_settings, port):
+        headers = _token(url, partner.client_id, secret)
+        deadline = time.monotonic() + 180
+        while (state := httpx.get(f"{url}/v1/generations/{job_id}", headers=headers).json())[
+            "state"
+        ] not in ("succeeded", "failed", "cancelled"):
+            assert time.monotonic() < deadline, state
+            time.sleep(0.5)
+        assert state["state"] == "succeeded", state
+        verified = httpx.post(
+            f"{url}/v1/verify",
+            files={
+                "file": (
+                    "clip.mp4",
+                    httpx.get(f"{url}{state['links']['video']}", headers=headers).content,
+                )
+            },
+            timeout=60,
+        ).json()
+
+    assert verified["verification"]["verdict"] == "trusted"
+    assert verified["registry"]["clip_id"] == state["clip_id"]
+    with db.session() as session:
+        job = session.get(Job, job_id)
+        assert job is not None and job.attempts == 2
+        assert len(session.exec(select(Clip).where(Clip.job_id == job_id)).all()) == 1
+        events = [json.loads(entry.leaf_value) for entry in AuditLog.entries(session, 0, 10_000)]
+        report = verify_log(
+            session, open_audit_log(gateway_settings).signer, gateway_settings.audit_checkpoint_path
+        )
+    db.close()
+    signed = [e for e in events if e["type"] == "clip.signed" and e["job_id"] == job_id]
+    assert len(signed) == 1 and signed[0]["clip_id"] == job.clip_id
+    assert [e["attempt"] for e in events if e["type"] == "job.running"] == [1, 2]
+    assert report.ok, report.problem
