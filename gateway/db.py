@@ -86,7 +86,10 @@ class Database:
 
 def _sqlite_pragmas(connection: Any, _record: object) -> None:
     cursor = connection.cursor()
-    # WAL lets readers go on while the worker writes; foreign keys are off by default.
+    # WAL lets readers go on while the worker writes; in WAL, synchronous=NORMAL loses no
+    # committed row to a crash of the process (only, at worst, the last ones to a power
+    # cut) and spares an fsync per commit. Foreign keys are off by default.
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()

@@ -1,14 +1,19 @@
-"""The gateway served from inside another command (`talkgate demo`, `talkgate generate`
-without a server, the tests): uvicorn on a loopback port in a background thread."""
+"""The gateway started by another program: in a background thread (`talkgate demo`,
+`talkgate generate` without a server, the tests), or as a `talkgate serve` child process
+(the load benchmark, and tests that kill it)."""
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
@@ -29,7 +34,7 @@ class EmbeddedGateway:
         return self.app.state.services
 
 
-def _port(host: str, wanted: int) -> int:
+def free_port(host: str = "127.0.0.1", wanted: int = 0) -> int:
     """``wanted`` if it is free, else any free port (0 means any)."""
     with socket.socket() as probe:
         try:
@@ -47,7 +52,7 @@ def embedded_gateway(settings: Settings, *, any_port: bool = False) -> Iterator[
     Raises:
         GatewayError: it did not start (its services could not be built, see the log).
     """
-    port = _port(settings.host, 0 if any_port else settings.port)
+    port = free_port(settings.host, 0 if any_port else settings.port)
     url = f"http://{settings.host}:{port}"
     settings = settings.model_copy(update={"public_url": url, "port": port})
     app = create_app(settings)
@@ -67,3 +72,48 @@ def embedded_gateway(settings: Settings, *, any_port: bool = False) -> Iterator[
     finally:
         server.should_exit = True
         thread.join(timeout=60)
+
+
+@contextmanager
+def gateway_process(
+    settings: Settings, port: int | None = None, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`talkgate serve` for ``settings`` in a child process until the block ends; yields
+    its URL and the process (which the caller may kill). ``env`` adds TALKGATE_* settings.
+
+    Raises:
+        GatewayError: it did not answer within 90 s.
+    """
+    import httpx
+
+    port = port or free_port(settings.host)
+    url = f"http://{settings.host}:{port}"
+    child_env = {
+        **os.environ,
+        "TALKGATE_HOME": str(settings.home),
+        "TALKGATE_PUBLIC_URL": url,
+        **({"TALKGATE_DATABASE_URL": settings.database_url} if settings.database_url else {}),
+        **(env or {}),
+    }
+    talkgate = str(Path(sys.executable).parent / "talkgate")
+    process = subprocess.Popen(
+        [talkgate, "serve", "--host", settings.host, "--port", str(port)],
+        env=child_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                httpx.get(f"{url}/.well-known/jwks.json", timeout=1)
+                break
+            except httpx.TransportError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise GatewayError(f"talkgate serve did not start on {url}") from None
+                time.sleep(0.2)
+        yield url, process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=60)

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from gateway.bench.face import bench_face
+from gateway.bench.load import bench_load
 from gateway.bench.motion_stats import bench_motion_stats
 from gateway.bench.portraits import bench_portraits
 from gateway.bench.provenance import bench_provenance
@@ -26,6 +27,7 @@ SECTIONS: dict[str, Callable[[Settings, Path], Section]] = {
     "motion-stats": bench_motion_stats,
     "watermark": bench_watermark,
     "provenance": bench_provenance,
+    "load": bench_load,
 }
 
 

@@ -195,10 +195,13 @@ def render_markdown(sections: list[dict[str, Any]]) -> str:
             "",
             f"Measured {section['generated']} on {machine['cpu']} ({machine['cores']} cores"
             f"{gpu}), Python {machine['python']}, torch {machine['torch']}.",
-            "",
-            "| what | median | per second | runs | vs. baseline |",
-            "|---|---:|---:|---:|---:|",
         ]
+        if section["rows"]:
+            lines += [
+                "",
+                "| what | median | per second | runs | vs. baseline |",
+                "|---|---:|---:|---:|---:|",
+            ]
         for row in section["rows"]:
             ratio = (
                 f"{_ratio(row['ratio'])}× {row['baseline']}" if row["ratio"] is not None else "—"
@@ -211,7 +214,7 @@ def render_markdown(sections: list[dict[str, Any]]) -> str:
             lines += ["", "| quality | value | target | met |", "|---|---:|---:|:---:|"]
             for metric in section["metrics"]:
                 lines.append(
-                    f"| {metric['name']} | {metric['value']:.3g} {metric['unit']} "
+                    f"| {metric['name']} | {_value(metric['value'])} {metric['unit']} "
                     f"| {metric['target']} | {_met(metric['met'])} |"
                 )
         for table in section.get("tables", []):
@@ -222,6 +225,11 @@ def render_markdown(sections: list[dict[str, Any]]) -> str:
             lines += ["", f"![{section['title']}]({image})"]
         lines += [""] + [f"- {note}" for note in section["notes"]] if section["notes"] else []
     return "\n".join(lines) + "\n"
+
+
+def _value(value: float) -> str:
+    """Counts as integers (1958, not 1.96e+03); other figures to three digits."""
+    return str(int(value)) if float(value).is_integer() else f"{value:.3g}"
 
 
 def _met(met: bool | None) -> str:

@@ -9,6 +9,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from typing import Any
 
@@ -277,24 +278,20 @@ def test_an_idempotency_key_reused_with_other_parameters_conflicts(
 
 
 def concurrently(
-    gateway: LiveGateway, token: str, count: int, request: Callable[[httpx.Client, int], Any]
+    gateway: LiveGateway, token: str, count: int, request: Callable[[httpx.Client], Any]
 ) -> list[httpx.Response]:
-    """``count`` requests sent at the same instant, each on its own connection."""
+    """``count`` copies of ``request`` sent at the same instant, each on its own connection."""
     barrier = threading.Barrier(count)
-    answers: list[httpx.Response] = []
 
-    def send(index: int) -> None:
+    def send() -> httpx.Response:
         headers = {"Authorization": f"Bearer {token}"}
         with httpx.Client(base_url=gateway.url, headers=headers, timeout=60) as api:
             barrier.wait()
-            answers.append(request(api, index))
+            return request(api)
 
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return answers
+    with ThreadPoolExecutor(count) as pool:
+        futures = [pool.submit(send) for _ in range(count)]
+        return [future.result() for future in futures]
 
 
 def test_concurrent_retries_with_one_idempotency_key_all_get_the_one_job(
@@ -305,10 +302,11 @@ def test_concurrent_retries_with_one_idempotency_key_all_get_the_one_job(
     client = gateway.new_client()
     key = {"Idempotency-Key": "retry-me"}
     answers = concurrently(
-        gateway, client.token(), 8, lambda api, _: generate(api, portrait, speech, key)
+        gateway, client.token(), 8, lambda api: generate(api, portrait, speech, key)
     )
     statuses = sorted(r.status_code for r in answers)
-    assert statuses == [200] * 7 + [202], [r.text for r in answers if r.status_code >= 300]
+    errors = [r.text for r in answers if r.status_code >= 300]
+    assert statuses == [200] * 7 + [202], f"{statuses}; first error: {errors[:1]}"
     assert len({r.json()["id"] for r in answers}) == 1
     with client.authed() as api:
         assert api.get("/v1/generations").json()["count"] == 1
@@ -434,9 +432,7 @@ def test_concurrent_generations_cannot_overrun_max_pending_jobs(
 ) -> None:
     gateway = gateway_with(max_pending_jobs=2, embedded_worker=False)
     client = gateway.new_client()
-    answers = concurrently(
-        gateway, client.token(), 8, lambda api, _: generate(api, portrait, speech)
-    )
+    answers = concurrently(gateway, client.token(), 8, lambda api: generate(api, portrait, speech))
     assert all(r.status_code in (202, 429) for r in answers), [r.text for r in answers]
     assert sum(r.status_code == 202 for r in answers) == 2
     with client.authed() as api:

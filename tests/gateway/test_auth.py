@@ -48,10 +48,6 @@ def b64url(data: bytes | str | dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def b64url_decode(segment: str) -> bytes:
-    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
-
-
 def real_token(gateway: LiveGateway, client: Client) -> tuple[str, dict[str, Any], dict[str, Any]]:
     """A token the gateway issued to ``client``, with its header and (verified) claims."""
     token = client.token()
@@ -76,12 +72,23 @@ def mint(
     return jwt.encode(header, claims, key or signing_key, algorithms=["ES256"], default_type=None)
 
 
-def assert_refused(response: httpx.Response) -> None:
-    assert response.status_code == 401, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
+def not_refused(response: httpx.Response) -> str | None:
+    """What is wrong with ``response`` as a refusal of a bad token, or None if nothing."""
+    if response.status_code != 401:
+        return f"{response.status_code}: {response.text[:300]}"
+    if not response.headers["content-type"].startswith("application/problem+json"):
+        return f"401 as {response.headers['content-type']}"
     body = response.json()
-    assert body["code"] == "unauthorized" and body["status"] == 401
-    assert response.headers["www-authenticate"].startswith("Bearer")
+    if body.get("code") != "unauthorized" or body.get("status") != 401:
+        return f"401 with {body}"
+    if not response.headers.get("www-authenticate", "").startswith("Bearer"):
+        return "401 without WWW-Authenticate: Bearer"
+    return None
+
+
+def assert_refused(response: httpx.Response) -> None:
+    problem = not_refused(response)
+    assert problem is None, problem
 
 
 def call(gateway: LiveGateway, token: str | None, scheme: str = "Bearer") -> httpx.Response:
@@ -92,23 +99,25 @@ def call(gateway: LiveGateway, token: str | None, scheme: str = "Bearer") -> htt
 # --- no token, not a bearer token, not a token ------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "headers",
-    [
-        pytest.param({}, id="no-authorization-header"),
-        pytest.param({"Authorization": "Bearer"}, id="bearer-without-token"),
-        pytest.param({"Authorization": "bearer not-a-jwt"}, id="lowercase-bearer-garbage"),
-        pytest.param({"Authorization": "Basic dGdfeDp5"}, id="basic-scheme"),
-        pytest.param({"Authorization": "Token abc.def.ghi"}, id="other-scheme"),
-        pytest.param({"Authorization": "Bearer not-a-jwt"}, id="garbage"),
-        pytest.param({"Authorization": "Bearer a.b.c"}, id="garbage-three-segments"),
-        pytest.param({"Authorization": "Bearer " + "x" * 5000}, id="long-garbage"),
-    ],
-)
-def test_requests_without_a_usable_bearer_token_are_refused(
-    gateway: LiveGateway, headers: dict[str, str]
-) -> None:
-    assert_refused(gateway.http.get(ROUTE, headers=headers))
+NOT_BEARER_TOKENS: dict[str, dict[str, str]] = {
+    "no-authorization-header": {},
+    "bearer-without-token": {"Authorization": "Bearer"},
+    "lowercase-bearer-garbage": {"Authorization": "bearer not-a-jwt"},
+    "basic-scheme": {"Authorization": "Basic dGdfeDp5"},
+    "other-scheme": {"Authorization": "Token abc.def.ghi"},
+    "garbage": {"Authorization": "Bearer not-a-jwt"},
+    "garbage-three-segments": {"Authorization": "Bearer a.b.c"},
+    "long-garbage": {"Authorization": "Bearer " + "x" * 5000},
+}
+
+
+def test_requests_without_a_usable_bearer_token_are_refused(gateway: LiveGateway) -> None:
+    failures = {
+        name: problem
+        for name, headers in NOT_BEARER_TOKENS.items()
+        if (problem := not_refused(gateway.http.get(ROUTE, headers=headers)))
+    }
+    assert failures == {}
 
 
 def test_a_real_token_sent_under_another_scheme_is_refused(gateway: LiveGateway) -> None:
@@ -122,6 +131,12 @@ def test_a_real_token_sent_under_another_scheme_is_refused(gateway: LiveGateway)
 
 
 def alg_none(gateway: LiveGateway, client: Client) -> str:
+    """Valid claims, ``{"alg": "none", "typ": "at+jwt"}`` and an empty signature."""
+    _, _, claims = real_token(gateway, client)
+    return f"{b64url({'alg': 'none', 'typ': 'at+jwt'})}.{b64url(claims)}."
+
+
+def alg_none_with_kid(gateway: LiveGateway, client: Client) -> str:
     _, header, claims = real_token(gateway, client)
     return f"{b64url({'alg': 'none', 'typ': 'at+jwt', 'kid': header['kid']})}.{b64url(claims)}."
 
@@ -252,47 +267,62 @@ def signature_stripped(gateway: LiveGateway, client: Client) -> str:
     return f"{head}.{payload}."
 
 
-FORGERIES: dict[str, Callable[[LiveGateway, Client], str]] = {
-    "alg-none": alg_none,
-    "alg-none-with-real-signature": alg_none_with_real_signature,
-    "hs256-keyed-with-the-public-pem": hs256_with_public_key,
-    "expired": expired,
-    "wrong-audience": wrong_audience,
-    "issuer-as-audience": issuer_as_audience,
-    "wrong-issuer": wrong_issuer,
-    "missing-jti": _without("jti"),
-    "missing-exp": _without("exp"),
-    "missing-iat": _without("iat"),
-    "missing-sub": _without("sub"),
-    "missing-client-id": _without("client_id"),
-    "missing-aud": _without("aud"),
-    "missing-iss": _without("iss"),
-    "missing-typ": _with_typ(None),
-    "typ-jwt": _with_typ("JWT"),
-    "typ-at+jwt-uppercase": _with_typ("AT+JWT"),
-    "not-yet-valid": not_yet_valid,
-    "issued-in-the-future": issued_in_the_future,
-    "header-not-an-object": _reheaded([]),
-    "header-kid-not-a-string": _reheaded({"alg": "ES256", "typ": "at+jwt", "kid": ["x"]}),
-    "header-alg-a-list": _reheaded({"alg": ["ES256"], "typ": "at+jwt"}),
-    "payload-not-an-object": payload_not_an_object,
-    "two-segments": two_segments,
-    "unknown-client": unknown_client,
-    "key-not-in-jwks-same-kid": key_not_in_jwks,
-    "key-not-in-jwks-own-kid": key_not_in_jwks_with_new_kid,
-    "tampered-payload-character": tampered,
-    "tampered-claim-real-signature": tampered_claim,
-    "signature-stripped": signature_stripped,
+#: Bad tokens, in groups (one gateway per group keeps the suite quick).
+FORGERIES: dict[str, dict[str, Callable[[LiveGateway, Client], str]]] = {
+    "unsigned-or-algorithm-confusion": {
+        "alg-none": alg_none,
+        "alg-none-with-kid": alg_none_with_kid,
+        "alg-none-with-real-signature": alg_none_with_real_signature,
+        "hs256-keyed-with-the-public-pem": hs256_with_public_key,
+        "signature-stripped": signature_stripped,
+    },
+    "wrong-or-missing-claims": {
+        "expired": expired,
+        "not-yet-valid": not_yet_valid,
+        "issued-in-the-future": issued_in_the_future,
+        "wrong-audience": wrong_audience,
+        "issuer-as-audience": issuer_as_audience,
+        "wrong-issuer": wrong_issuer,
+        "missing-jti": _without("jti"),
+        "missing-exp": _without("exp"),
+        "missing-iat": _without("iat"),
+        "missing-sub": _without("sub"),
+        "missing-client-id": _without("client_id"),
+        "missing-aud": _without("aud"),
+        "missing-iss": _without("iss"),
+        "unknown-client": unknown_client,
+    },
+    "not-an-access-token": {
+        "missing-typ": _with_typ(None),
+        "typ-jwt": _with_typ("JWT"),
+        "typ-at+jwt-uppercase": _with_typ("AT+JWT"),
+    },
+    "key-not-in-the-jwks": {
+        "same-kid-as-the-real-key": key_not_in_jwks,
+        "own-kid": key_not_in_jwks_with_new_kid,
+    },
+    "tampered-or-malformed": {
+        "tampered-payload-character": tampered,
+        "tampered-claim-real-signature": tampered_claim,
+        "header-not-an-object": _reheaded([]),
+        "header-kid-not-a-string": _reheaded({"alg": "ES256", "typ": "at+jwt", "kid": ["x"]}),
+        "header-alg-a-list": _reheaded({"alg": ["ES256"], "typ": "at+jwt"}),
+        "payload-not-an-object": payload_not_an_object,
+        "two-segments": two_segments,
+    },
 }
 
 
-@pytest.mark.parametrize("forge", FORGERIES.values(), ids=FORGERIES.keys())
-def test_forged_or_invalid_tokens_are_refused(
-    gateway: LiveGateway, forge: Callable[[LiveGateway, Client], str]
-) -> None:
+@pytest.mark.parametrize("group", FORGERIES)
+def test_forged_or_invalid_tokens_are_refused(gateway: LiveGateway, group: str) -> None:
     client = gateway.new_client()
     assert call(gateway, client.token()).status_code == 200  # the client itself is fine
-    assert_refused(call(gateway, forge(gateway, client)))
+    failures = {
+        name: problem
+        for name, forge in FORGERIES[group].items()
+        if (problem := not_refused(call(gateway, forge(gateway, client))))
+    }
+    assert failures == {}
 
 
 def test_a_token_minted_by_hand_with_the_real_key_and_claims_is_accepted(
@@ -323,22 +353,12 @@ def test_a_suspended_partners_tokens_stop_working_and_it_gets_no_new_ones(
         suspend_partner(session, services.audit, client.partner_id, actor="test")
 
     assert_refused(call(gateway, token))
-    for auth in ("basic", "post"):
-        if auth == "basic":
-            response = gateway.http.post(
-                "/oauth/token",
-                data={"grant_type": "client_credentials"},
-                auth=(client.client_id, client.secret),
-            )
-        else:
-            response = gateway.http.post(
-                "/oauth/token",
-                data={
-                    "grant_type": "client_credentials",
-                    "client_id": client.client_id,
-                    "client_secret": client.secret,
-                },
-            )
+    grant = {"grant_type": "client_credentials"}
+    secret_in_body = {"client_id": client.client_id, "client_secret": client.secret}
+    for response in (
+        gateway.http.post("/oauth/token", data=grant, auth=(client.client_id, client.secret)),
+        gateway.http.post("/oauth/token", data=grant | secret_in_body),
+    ):
         assert response.status_code in (400, 401), response.text
         assert response.json()["error"] == "invalid_client"
         assert "access_token" not in response.json()

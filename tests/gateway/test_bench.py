@@ -113,3 +113,39 @@ def test_closed_loop_finds_the_face_where_the_motion_put_it(
     assert np.mean(loop.landmark_error) < 2.0
     assert np.nanmin(loop.identity) > 0.5
     assert np.nanmax(loop.outside_change) == 0
+
+
+def test_the_load_run_counts_answers_and_keeps_429s_apart(
+    settings: Settings, astronaut: np.ndarray, tmp_path: Path
+) -> None:
+    import asyncio
+    import io
+
+    from PIL import Image
+
+    from gateway.bench.load import Caller, run_load
+    from generator import AudioTrack, write_wav
+    from tests.utils.gateway import live_gateway
+
+    png = io.BytesIO()
+    Image.fromarray(astronaut).save(png, "PNG")
+    tone = np.sin(np.linspace(0, 2000, 16000)).astype(np.float32) * 0.3
+    speech = write_wav(tmp_path / "s.wav", AudioTrack(tone, 16000)).read_bytes()
+    small = settings.model_copy(update={"embedded_worker": False, "rate_burst": 3})
+    with live_gateway(small) as gateway:
+        client = gateway.new_client()
+        callers = []
+        for _ in range(2):
+            token = client.token()
+            job = client.http.post(
+                "/v1/generations",
+                headers={"Authorization": f"Bearer {token}"},
+                files={"portrait": ("p.png", png.getvalue()), "audio": ("s.wav", speech)},
+            )
+            assert job.status_code == 202, job.text
+            callers.append(Caller(token, job.json()["id"]))
+        result = asyncio.run(run_load(gateway.url, callers, png.getvalue(), 2.0, verify_every=2))
+    assert result.errors == 0
+    assert result.statuses["status"][200] > 0 and result.statuses["verify"][200] > 0
+    # One address and one client share buckets of 3 requests: the limit answered.
+    assert sum(counts[429] for counts in result.statuses.values()) > 0

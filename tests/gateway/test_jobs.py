@@ -5,12 +5,8 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import signal
-import subprocess
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -21,49 +17,15 @@ from sqlmodel import select
 
 from gateway.audit.log import AuditLog, verify_log
 from gateway.db import Database
+from gateway.embedded import free_port, gateway_process
 from gateway.partners import create_partner
 from gateway.services import open_audit_log
 from gateway.settings import Settings
 from gateway.tables import Clip, Job, JobState, Role
 from generator import write_wav
 from generator.speech import Espeak
-from tests.utils.cli import TALKGATE
-from tests.utils.servers import free_port
 
 pytestmark = pytest.mark.slow
-
-
-@contextmanager
-def served(settings: Settings, port: int) -> Iterator[subprocess.Popen[bytes]]:
-    """`talkgate serve` in its own process (so it can be killed like a real one)."""
-    env = {
-        **os.environ,
-        "TALKGATE_HOME": str(settings.home),
-        "TALKGATE_PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "TALKGATE_JOB_LEASE_S": "3",
-        **({"TALKGATE_DATABASE_URL": settings.database_url} if settings.database_url else {}),
-    }
-    process = subprocess.Popen(
-        [TALKGATE, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/.well-known/jwks.json", timeout=1)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("talkgate serve did not start") from None
-                time.sleep(0.2)
-        yield process
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            process.wait(timeout=60)
 
 
 def _token(url: str, client_id: str, secret: str) -> dict[str, str]:
@@ -88,8 +50,9 @@ def test_a_gateway_killed_mid_job_finishes_it_once_after_a_restart(
     Image.fromarray(astronaut).save(portrait, "PNG")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
+    lease = {"TALKGATE_JOB_LEASE_S": "3"}
 
-    with served(gateway_settings, port) as first:
+    with gateway_process(gateway_settings, port, lease) as (_, first):
         submitted = httpx.post(
             f"{url}/v1/generations",
             headers=_token(url, partner.client_id, secret),
@@ -119,7 +82,7 @@ def test_a_gateway_killed_mid_job_finishes_it_once_after_a_restart(
         assert killed is not None and killed.state is JobState.RUNNING
         assert session.exec(select(Clip).where(Clip.job_id == job_id)).all() == []
 
-    with served(gateway_settings, port):
+    with gateway_process(gateway_settings, port, lease):
         headers = _token(url, partner.client_id, secret)
         deadline = time.monotonic() + 180
         while (state := httpx.get(f"{url}/v1/generations/{job_id}", headers=headers).json())[
