@@ -25,7 +25,7 @@ from gateway.clips import ReleasedClip, model_versions, release_clip
 from gateway.errors import Conflict, NotFound, RateLimited
 from gateway.models import open_landmarker
 from gateway.services import Services
-from gateway.tables import Clip, Job, JobState, utc_now
+from gateway.tables import Clip, Job, JobState, Partner, utc_now
 from generator import AudioTrack, GeneratorError, load_portrait, read_audio
 from generator.face_model import build_face_model
 from generator.motion import MotionSequence
@@ -77,6 +77,12 @@ def submit(services: Services, partner_id: str, request: Submission) -> tuple[Jo
         RateLimited: the partner has ``max_pending_jobs`` queued or running already.
     """
     with services.db.session() as session:
+        # One submission per partner at a time: the idempotency lookup, the pending count
+        # and the insert then see each other (a row lock on PostgreSQL, the write lock on
+        # SQLite), so racing retries and bursts cannot slip past either check.
+        session.execute(
+            update(Partner).where(col(Partner.id) == partner_id).values(name=Partner.name)
+        )
         if request.idempotency_key:
             earlier = session.exec(
                 select(Job)
@@ -84,11 +90,7 @@ def submit(services: Services, partner_id: str, request: Submission) -> tuple[Jo
                 .where(Job.idempotency_key == request.idempotency_key)
             ).first()
             if earlier is not None:
-                if (earlier.portrait_sha256, earlier.audio_sha256, earlier.text) != (
-                    request.portrait_sha256,
-                    request.audio_sha256,
-                    request.text,
-                ):
+                if _inputs(earlier) != _inputs(request):
                     raise Conflict(
                         "this Idempotency-Key was used for a different request; "
                         "use a new key for new inputs"
@@ -120,6 +122,17 @@ def submit(services: Services, partner_id: str, request: Submission) -> tuple[Jo
         session.add(job)
         services.audit.commit(session, _job_event(job, "job.queued"))
     return job, True
+
+
+def _inputs(request: Job | Submission) -> tuple[object, ...]:
+    """What an idempotent retry must repeat exactly."""
+    return (
+        request.portrait_sha256,
+        request.audio_sha256,
+        request.text,
+        request.seed,
+        request.size,
+    )
 
 
 def own_job(session: Session, partner_id: str, job_id: str) -> Job:
@@ -340,11 +353,10 @@ class Worker:
             current.updated_at = utc_now()
             session.add(clip)
             session.add(current)
+            # Public through the registry: no partner, no job (job.succeeded links them).
             signed = {
                 "type": "clip.signed",
                 "clip_id": clip.id,
-                "job_id": job.id,
-                "partner_id": job.partner_id,
                 "watermark_key_id": clip.key_id,
                 "video_sha256": video_sha256,
                 "manifest_sha256": manifest_sha256,

@@ -3,8 +3,10 @@
 Every row is one leaf (an event as canonical JSON) plus the signed tree head of the log it
 completes, so ``verify_log`` can name the first row that was edited, deleted or moved. The
 latest head is also written to a file outside the database, so cutting rows off the end is
-caught too. Appends are serialised: by a lock in this process, and on PostgreSQL also by a
-transaction-scoped advisory lock, so gateways sharing one database keep the indices dense.
+caught too. Appends are serialised by the database itself (PostgreSQL's transaction-scoped
+advisory lock, SQLite's write lock), so threads and gateways sharing one database keep the
+indices dense, and a caller may hold other row locks of the same transaction without
+meeting a second, in-process lock in the other order.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ class AuditLog:
     def __init__(self, signer: CheckpointSigner, checkpoint_path: Path) -> None:
         self.signer = signer
         self.checkpoint_path = checkpoint_path
-        self._lock = threading.Lock()
+        self._witness_lock = threading.Lock()
 
     def commit(
         self,
@@ -68,37 +70,36 @@ class AuditLog:
         Returns:
             The leaf index of each event.
         """
-        with self._lock:
-            _lock_appends(session)
-            last = session.exec(
-                select(AuditEntry).order_by(col(AuditEntry.leaf_index).desc()).limit(1)
-            ).first()
-            size = 0 if last is None else last.leaf_index + 1
-            frontier = [] if last is None else self._trusted_frontier(last)
-            indices = []
-            head: Checkpoint | None = None
-            for event in events:
-                value = canonical_json({**event, "at": utc_now().isoformat()})
-                leaf = hash_leaf(value)
-                frontier = extend_frontier(frontier, size, leaf)
-                size += 1
-                head = self.signer.sign(size, frontier_root(frontier))
-                session.add(
-                    AuditEntry(
-                        leaf_index=size - 1,
-                        leaf_value=value,
-                        leaf_hash=leaf,
-                        root_hash=head.root_hash,
-                        signature=head.signature,
-                        frontier=b"".join(frontier),
-                        created_at=utc_now(),
-                    )
+        _lock_appends(session)
+        last = session.exec(
+            select(AuditEntry).order_by(col(AuditEntry.leaf_index).desc()).limit(1)
+        ).first()
+        size = 0 if last is None else last.leaf_index + 1
+        frontier = [] if last is None else self._trusted_frontier(last)
+        indices = []
+        head: Checkpoint | None = None
+        for event in events:
+            value = canonical_json({**event, "at": utc_now().isoformat()})
+            leaf = hash_leaf(value)
+            frontier = extend_frontier(frontier, size, leaf)
+            size += 1
+            head = self.signer.sign(size, frontier_root(frontier))
+            session.add(
+                AuditEntry(
+                    leaf_index=size - 1,
+                    leaf_value=value,
+                    leaf_hash=leaf,
+                    root_hash=head.root_hash,
+                    signature=head.signature,
+                    frontier=b"".join(frontier),
+                    created_at=utc_now(),
                 )
-                indices.append(size - 1)
-            before_commit(indices)
-            session.commit()
-            if head is not None:
-                self._save_witness(head)
+            )
+            indices.append(size - 1)
+        before_commit(indices)
+        session.commit()
+        if head is not None:
+            self._save_witness(head)
         return indices
 
     def _trusted_frontier(self, last: AuditEntry) -> list[bytes]:
@@ -121,11 +122,11 @@ class AuditLog:
         return frontier
 
     def _save_witness(self, head: Checkpoint) -> None:
-        """Move the witness file forward, never back (gateways sharing a data directory
-        may finish their commits out of order)."""
-        saved = load_checkpoint(self.checkpoint_path)
-        if saved is None or saved.tree_size < head.tree_size:
-            save_checkpoint(self.checkpoint_path, head)
+        """Move the witness file forward, never back (commits may finish out of order)."""
+        with self._witness_lock:
+            saved = load_checkpoint(self.checkpoint_path)
+            if saved is None or saved.tree_size < head.tree_size:
+                save_checkpoint(self.checkpoint_path, head)
 
     def tree_head(self, session: Session, tree_size: int | None = None) -> Checkpoint:
         """The signed head of the log at ``tree_size`` leaves (default: all of it).

@@ -295,14 +295,14 @@ def concurrently(
 
 
 def test_concurrent_retries_with_one_idempotency_key_all_get_the_one_job(
-    gateway_with: Callable[..., LiveGateway], portrait: bytes, speech: bytes
+    gateway_with: Callable[..., LiveGateway], tiny_portrait: bytes, speech: bytes
 ) -> None:
     """A client retrying on a timeout may well send the same request twice at once."""
     gateway = gateway_with(embedded_worker=False, max_pending_jobs=50)
     client = gateway.new_client()
     key = {"Idempotency-Key": "retry-me"}
     answers = concurrently(
-        gateway, client.token(), 8, lambda api: generate(api, portrait, speech, key)
+        gateway, client.token(), 8, lambda api: generate(api, tiny_portrait, speech, key)
     )
     statuses = sorted(r.status_code for r in answers)
     errors = [r.text for r in answers if r.status_code >= 300]
@@ -428,11 +428,13 @@ def test_a_generation_past_max_pending_jobs_is_429_with_retry_after(
 
 
 def test_concurrent_generations_cannot_overrun_max_pending_jobs(
-    gateway_with: Callable[..., LiveGateway], portrait: bytes, speech: bytes
+    gateway_with: Callable[..., LiveGateway], tiny_portrait: bytes, speech: bytes
 ) -> None:
     gateway = gateway_with(max_pending_jobs=2, embedded_worker=False)
     client = gateway.new_client()
-    answers = concurrently(gateway, client.token(), 8, lambda api: generate(api, portrait, speech))
+    answers = concurrently(
+        gateway, client.token(), 12, lambda api: generate(api, tiny_portrait, speech)
+    )
     assert all(r.status_code in (202, 429) for r in answers), [r.text for r in answers]
     assert sum(r.status_code == 202 for r in answers) == 2
     with client.authed() as api:
