@@ -26,7 +26,7 @@ from gateway.errors import Conflict, NotFound, RateLimited
 from gateway.models import open_landmarker
 from gateway.services import Services
 from gateway.tables import Clip, Job, JobState, Partner, utc_now
-from generator import AudioTrack, GeneratorError, load_portrait, read_audio
+from generator import AudioTrack, FaceLandmarker, GeneratorError, load_portrait, read_audio
 from generator.face_model import build_face_model
 from generator.motion import MotionSequence
 from generator.speech.align import Aligner
@@ -174,11 +174,10 @@ class Worker:
         self.services = services
         self.lease = timedelta(seconds=lease_s)
         self.idle_s = idle_s
-        self.worker_id = secrets.token_hex(4)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._landmarker = None
+        self._landmarker: FaceLandmarker | None = None
         self._aligner: Aligner | None = None
 
     def start(self) -> None:

@@ -40,15 +40,20 @@ class Services:
 
     @property
     def issuer(self) -> str:
-        return self.settings.public_url.rstrip("/")
+        return issuer(self.settings)
 
     def close(self) -> None:
         self.db.close()
 
 
+def issuer(settings: Settings) -> str:
+    """Who issues access tokens: this gateway, by its external address."""
+    return settings.public_url.rstrip("/")
+
+
 def audience(settings: Settings) -> str:
     """Who access tokens are for: this gateway's API."""
-    return settings.public_url.rstrip("/") + "/v1"
+    return issuer(settings) + "/v1"
 
 
 def open_audit_log(settings: Settings) -> AuditLog:
@@ -70,7 +75,6 @@ def build_services(settings: Settings) -> Services:
     db = Database.open(settings)
     audit = open_audit_log(settings)
     keys = TokenKeys.load_or_create(settings.keys_dir / "tokens")
-    issuer = settings.public_url.rstrip("/")
 
     def on_issued(partner: Partner, token: dict[str, Any]) -> None:
         with db.session() as session:
@@ -91,11 +95,11 @@ def build_services(settings: Settings) -> Services:
         artifacts=ArtifactStore(settings.artifacts_dir),
         audit=audit,
         token_keys=keys,
-        tokens=TokenValidator(keys, issuer, audience(settings)),
+        tokens=TokenValidator(keys, issuer(settings), audience(settings)),
         token_server=TokenServer(
             db.session,
             keys,
-            issuer=issuer,
+            issuer=issuer(settings),
             audience=audience(settings),
             ttl_s=settings.token_ttl_s,
             on_issued=on_issued,

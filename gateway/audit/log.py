@@ -231,10 +231,12 @@ def verify_log(
                 f"entry {expected} is missing",
                 witness.tree_size if witness else None,
             )
-        leaf = hash_leaf(row.leaf_value)
+        leaf = hash_leaf(_as_bytes(row.leaf_value))
         frontier = extend_frontier(frontier, expected, leaf)
         expected += 1
-        head = Checkpoint(signer.origin, expected, frontier_root(frontier), row.signature)
+        head = Checkpoint(
+            signer.origin, expected, frontier_root(frontier), _as_bytes(row.signature)
+        )
         problem = _row_problem(row, leaf, head, frontier, signer, witness)
         if problem:
             return LogReport(
@@ -299,6 +301,12 @@ def _lock_appends(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK})
     elif dialect == "sqlite":
         session.execute(text("UPDATE auditentry SET leaf_index = leaf_index WHERE 0"))
+
+
+def _as_bytes(value: bytes | str) -> bytes:
+    """A column as stored: an edit by hand can turn a SQLite BLOB into TEXT, which must read
+    as tampering, not crash the check."""
+    return value if isinstance(value, bytes) else str(value).encode()
 
 
 def _split(frontier: bytes) -> list[bytes]:

@@ -4,7 +4,6 @@ bursts and queues are held to the deployment's limits."""
 
 from __future__ import annotations
 
-import io
 import json
 import threading
 import time
@@ -16,30 +15,18 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
-from PIL import Image
 
 from gateway.settings import Settings
-from tests.utils.gateway import LiveGateway, live_gateway
-
-#: How long a 256-pixel generation of a short sentence may take, with room to spare.
-GENERATION_TIMEOUT_S = 120
-
+from tests.utils.gateway import (
+    LiveGateway,
+    files,
+    generate,
+    live_gateway,
+    png,
+    wait_until_finished,
+)
 
 # --- inputs ------------------------------------------------------------------------------
-
-
-def png(image: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(image).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-@pytest.fixture(scope="module")
-def portrait() -> bytes:
-    """The astronaut as a PNG: one frontal face."""
-    from skimage import data
-
-    return png(np.ascontiguousarray(data.astronaut()))
 
 
 @pytest.fixture(scope="module")
@@ -49,37 +36,12 @@ def tiny_portrait() -> bytes:
 
 
 @pytest.fixture(scope="module")
-def speech(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    """About a second of real speech, as a 16-bit WAV."""
-    from generator import write_wav
-    from generator.speech import Espeak
-
-    said = Espeak().speak("Hello there.", voice="en-us", rate=170)
-    return write_wav(tmp_path_factory.mktemp("speech") / "hello.wav", said.audio).read_bytes()
-
-
-@pytest.fixture(scope="module")
 def other_speech(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     from generator import write_wav
     from generator.speech import Espeak
 
     said = Espeak().speak("Goodbye now.", voice="en-us", rate=170)
     return write_wav(tmp_path_factory.mktemp("speech") / "bye.wav", said.audio).read_bytes()
-
-
-def files(portrait: bytes, audio: bytes) -> dict[str, tuple[str, bytes, str]]:
-    return {
-        "portrait": ("portrait.png", portrait, "image/png"),
-        "audio": ("speech.wav", audio, "audio/wav"),
-    }
-
-
-def generate(
-    api: httpx.Client, portrait: bytes, audio: bytes, headers: dict[str, str] | None = None
-) -> httpx.Response:
-    return api.post(
-        "/v1/generations", files=files(portrait, audio), data={"size": "256"}, headers=headers
-    )
 
 
 # --- gateways with other settings ---------------------------------------------------------
@@ -118,16 +80,6 @@ def same_404(theirs: httpx.Response, missing: httpx.Response, real: str, fake: s
     }
     assert first["detail"].replace(real, "ID") == second["detail"].replace(fake, "ID")
     assert theirs.headers["content-type"] == missing.headers["content-type"]
-
-
-def wait_until_finished(api: httpx.Client, job_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + GENERATION_TIMEOUT_S
-    while True:
-        job = api.get(f"/v1/generations/{job_id}").json()
-        if job["state"] in ("succeeded", "failed", "cancelled"):
-            return job
-        assert time.monotonic() < deadline, f"generation still {job['state']}: {job}"
-        time.sleep(0.25)
 
 
 def events(api: httpx.Client, job_id: str) -> list[tuple[str, dict[str, Any]]]:

@@ -13,8 +13,10 @@ from generator import probe
 from tests.utils.cli import run_talkgate as talkgate
 
 
-def test_demo_releases_marked_signed_clips_and_verifies_one(settings: Settings) -> None:
-    done = talkgate("demo", home=settings.home)
+def test_demo_makes_a_clip_through_the_gateway_and_verifies_it_as_a_third_party(
+    settings: Settings,
+) -> None:
+    done = talkgate("demo", home=settings.home, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "478 landmarks" in done.stdout
     overlay = settings.outputs_dir / "demo" / "astronaut_landmarks.png"
@@ -27,6 +29,11 @@ def test_demo_releases_marked_signed_clips_and_verifies_one(settings: Settings) 
     assert talking.audio_duration_s is not None and talking.audio_duration_s > 4
     assert abs(talking.audio_duration_s - talking.video_duration_s) <= 1 / 25
     assert "verified: TRUSTED." in done.stdout
+    assert "the demo partner got a token, generation job_" in done.stdout
+    assert "proven in the signed log of" in done.stdout
+    assert "entries, intact" in done.stdout
+    assert (settings.home / "talkgate.db").exists()
+    assert talkgate("audit", "verify", home=settings.home).returncode == 0
     for released in ("astronaut_sweep.mp4", "astronaut_talking.mp4"):
         again = talkgate("verify", str(settings.outputs_dir / "demo" / released), "--json",
                          home=settings.home)  # fmt: skip

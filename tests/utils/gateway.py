@@ -1,12 +1,18 @@
-"""Test helpers over a real embedded gateway: clients with credentials and tokens."""
+"""Test helpers over a real embedded gateway: clients with credentials and tokens, and
+generations submitted and waited for."""
 
 from __future__ import annotations
 
+import io
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
+import numpy as np
+from PIL import Image
 
 from gateway.embedded import embedded_gateway
 from gateway.partners import create_partner
@@ -57,3 +63,39 @@ def live_gateway(settings: Settings) -> Iterator[LiveGateway]:
     with embedded_gateway(settings, any_port=True) as served:
         with httpx.Client(base_url=served.url, timeout=60) as http:
             yield LiveGateway(served.url, served.services, http)
+
+
+#: How long a 256-pixel generation of a short sentence may take, with room to spare.
+GENERATION_TIMEOUT_S = 120
+
+
+def png(image: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def files(portrait: bytes, audio: bytes) -> dict[str, tuple[str, bytes, str]]:
+    return {
+        "portrait": ("portrait.png", portrait, "image/png"),
+        "audio": ("speech.wav", audio, "audio/wav"),
+    }
+
+
+def generate(
+    api: httpx.Client, portrait: bytes, audio: bytes, headers: dict[str, str] | None = None
+) -> httpx.Response:
+    """Submit a 256-pixel generation."""
+    return api.post(
+        "/v1/generations", files=files(portrait, audio), data={"size": "256"}, headers=headers
+    )
+
+
+def wait_until_finished(api: httpx.Client, job_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + GENERATION_TIMEOUT_S
+    while True:
+        job = api.get(f"/v1/generations/{job_id}").json()
+        if job["state"] in ("succeeded", "failed", "cancelled"):
+            return job
+        assert time.monotonic() < deadline, f"generation still {job['state']}: {job}"
+        time.sleep(0.25)

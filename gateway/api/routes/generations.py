@@ -46,9 +46,8 @@ async def create_generation(
 ) -> JobPublic:
     """Queue a talking-head clip of ``portrait`` saying ``audio``. Answers 202 with the job;
     a repeated ``Idempotency-Key`` answers 200 with the job it made the first time."""
-    limit = services.settings.max_upload_bytes
     portrait_sha, portrait_type = await run_in_threadpool(_store_portrait, services, portrait)
-    audio_sha = await run_in_threadpool(_store_audio, services, audio, limit)
+    audio_sha = await run_in_threadpool(_store_audio, services, audio)
     job, created = await run_in_threadpool(
         jobs.submit,
         services,
@@ -100,7 +99,7 @@ def _store_portrait(services: Services, upload: UploadFile) -> tuple[str, str]:
     return sha256, media_type
 
 
-def _store_audio(services: Services, upload: UploadFile, limit: int) -> str:
+def _store_audio(services: Services, upload: UploadFile) -> str:
     sha256, path = _store(services, upload, "audio")
     try:
         track = read_audio(path)

@@ -1,0 +1,54 @@
+"""What third parties get from the gateway: a stripped clip still leads to its signed
+manifest, and partners read why a job failed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import numpy as np
+
+from tests.utils.gateway import LiveGateway, generate, png, wait_until_finished
+
+
+def _remux(source: Path, target: Path) -> None:
+    """Copy the streams into a new MP4: what a platform's re-upload does to the manifest."""
+    with av.open(str(source)) as given, av.open(str(target), "w") as copy:
+        streams = {s.index: copy.add_stream_from_template(s) for s in given.streams}
+        for packet in given.demux():
+            if packet.dts is not None:
+                packet.stream = streams[packet.stream.index]
+                copy.mux(packet)
+
+
+def test_a_stripped_clip_leads_to_the_manifest_signed_at_release(
+    gateway: LiveGateway, portrait: bytes, speech: bytes, tmp_path: Path
+) -> None:
+    with gateway.new_client().authed() as api:
+        job = wait_until_finished(api, generate(api, portrait, speech).json()["id"])
+        assert job["state"] == "succeeded", job
+        released = tmp_path / "released.mp4"
+        released.write_bytes(api.get(job["links"]["video"]).content)
+    _remux(released, tmp_path / "stripped.mp4")
+
+    answer = gateway.http.post(
+        "/v1/verify", files={"file": ("stripped.mp4", (tmp_path / "stripped.mp4").read_bytes())}
+    ).json()
+
+    assert answer["verification"]["verdict"] == "identified"
+    assert answer["verification"]["manifest"] is None
+    assert answer["registry"]["clip_id"] == job["clip_id"]
+    recovered = answer["recovered_manifest"]
+    assert recovered["clip_id"] == job["clip_id"] and recovered["signer"]
+    assert "stripped" in answer["note"]
+
+
+def test_a_failed_generation_says_why_in_words_the_partner_can_act_on(
+    gateway: LiveGateway, speech: bytes
+) -> None:
+    noise = np.random.default_rng(0).integers(0, 256, (320, 320, 3), dtype=np.uint8)
+    with gateway.new_client().authed() as api:
+        job = wait_until_finished(api, generate(api, png(noise), speech).json()["id"])
+    assert job["state"] == "failed"
+    assert "face" in job["failure"].lower()
+    assert "Traceback" not in job["failure"] and "/" not in job["failure"].split("\n")[0]
