@@ -46,7 +46,7 @@ def test_audit_verify_passes_an_intact_log_and_names_the_first_edited_entry(
     with sqlite3.connect(settings.home / "talkgate.db") as db:
         db.execute(
             "UPDATE auditentry SET leaf_value = "
-            "replace(leaf_value, '\"role\":\"partner\"', '\"role\":\"admin\"') "
+            'replace(leaf_value, \'"role":"partner"\', \'"role":"admin"\') '
             "WHERE leaf_index = 1"
         )
     tampered = talkgate("audit", "verify", "--json", home=settings.home)
