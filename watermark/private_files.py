@@ -10,7 +10,6 @@ import stat
 from pathlib import Path
 
 
-
 def write_private(path: Path, data: bytes, error: type[Exception]) -> Path:
     """Create ``path`` (and its folder) with mode 0600 and write ``data``; never overwrites.
 
