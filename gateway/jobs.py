@@ -198,7 +198,11 @@ class Worker:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            job = self.claim()
+            try:
+                job = self.claim()
+            except Exception:  # the database went away: keep the worker, try again later
+                log.exception("the worker could not claim a job")
+                job = None
             if job is None:
                 self._wake.wait(self.idle_s)
                 self._wake.clear()
