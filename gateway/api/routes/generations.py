@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Header, Query, Request, Response, UploadFile
 from fastapi.responses import StreamingResponse
 from PIL import Image
+from sqlalchemy import func
 from sqlmodel import col, select
 from starlette.concurrency import run_in_threadpool
 
@@ -128,7 +129,9 @@ def list_generations(
         rows = session.exec(
             mine.order_by(col(Job.created_at).desc()).offset(offset).limit(limit)
         ).all()
-        count = len(session.exec(mine).all())
+        count = session.exec(
+            select(func.count()).select_from(Job).where(Job.partner_id == caller.partner_id)
+        ).one()
     return JobsPublic(data=[JobPublic.of(job) for job in rows], count=count)
 
 
