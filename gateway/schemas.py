@@ -195,14 +195,7 @@ class PartnerPublic(_Timestamped):
 
     @classmethod
     def of(cls, partner: Partner) -> PartnerPublic:
-        return cls(
-            id=partner.id,
-            name=partner.name,
-            role=partner.role,
-            client_id=partner.client_id,
-            suspended=partner.suspended,
-            created_at=partner.created_at,
-        )
+        return cls.model_validate(partner, from_attributes=True)
 
 
 class PartnerCreated(PartnerPublic):

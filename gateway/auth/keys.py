@@ -24,6 +24,7 @@ class TokenKeys:
     def __init__(self, folder: Path, keys: list[ECKey]) -> None:
         self.folder = folder
         self._keys = keys
+        self._published: KeySet | None = None
 
     @classmethod
     def load_or_create(cls, folder: Path) -> TokenKeys:
@@ -48,6 +49,7 @@ class TokenKeys:
             self.folder / f"{serial:04d}-{kid}.pem", key.as_pem(private=True), TokenKeyError
         )
         self._keys.append(_with_kid(key.as_pem(private=True), kid))
+        self._published = None
         return kid
 
     @property

@@ -6,7 +6,6 @@ import json
 import shutil
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
 from PIL import Image
@@ -15,6 +14,7 @@ from gateway.provenance import sign_file, signing_credentials
 from gateway.settings import Settings
 from generator import AudioTrack, ClipWriter, read_frames
 from tests.utils.cli import run_talkgate as talkgate
+from tests.utils.media import remux
 from watermark import (
     CredentialError,
     InputDigest,
@@ -102,20 +102,11 @@ def test_a_clip_signed_under_another_ca_is_not_trusted(deployment, tmp_path: Pat
     assert trusting[0].returncode == 0
 
 
-def _remux(source: Path, target: Path) -> None:
-    with av.open(str(source)) as given, av.open(str(target), "w") as copy:
-        streams = {s.index: copy.add_stream_from_template(s) for s in given.streams}
-        for packet in given.demux():
-            if packet.dts is not None:
-                packet.stream = streams[packet.stream.index]
-                copy.mux(packet)
-
-
 def test_a_stripped_manifest_still_names_the_clip_through_its_watermark(
     deployment, tmp_path: Path
 ) -> None:
     home, clip = deployment
-    _remux(clip, tmp_path / "remuxed.mp4")
+    remux(clip, tmp_path / "remuxed.mp4")
     with ClipWriter(tmp_path / "reencoded.mp4", fps=25, crf=23) as writer:
         for frame in read_frames(clip):
             writer.write(frame)

@@ -5,22 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import av
 import numpy as np
 
 from generator import write_wav
 from generator.speech import Espeak
 from tests.utils.gateway import LiveGateway, files, generate, png, wait_until_finished
-
-
-def _remux(source: Path, target: Path) -> None:
-    """Copy the streams into a new MP4: what a platform's re-upload does to the manifest."""
-    with av.open(str(source)) as given, av.open(str(target), "w") as copy:
-        streams = {s.index: copy.add_stream_from_template(s) for s in given.streams}
-        for packet in given.demux():
-            if packet.dts is not None:
-                packet.stream = streams[packet.stream.index]
-                copy.mux(packet)
+from tests.utils.media import remux
 
 
 def test_a_stripped_clip_leads_to_the_manifest_signed_at_release(
@@ -35,7 +25,7 @@ def test_a_stripped_clip_leads_to_the_manifest_signed_at_release(
         assert job["state"] == "succeeded", job
         released = tmp_path / "released.mp4"
         released.write_bytes(api.get(job["links"]["video"]).content)
-    _remux(released, tmp_path / "stripped.mp4")
+    remux(released, tmp_path / "stripped.mp4")
 
     answer = gateway.http.post(
         "/v1/verify", files={"file": ("stripped.mp4", (tmp_path / "stripped.mp4").read_bytes())}

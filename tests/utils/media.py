@@ -25,3 +25,14 @@ def write_g722(path: Path, seconds: float, frequency: float = 220.0) -> None:
         frame.sample_rate = 16000
         for packet in [*stream.encode(frame), *stream.encode(None)]:
             container.mux(packet)
+
+
+def remux(source: Path, target: Path) -> None:
+    """Copy a clip's streams into a new MP4, as a platform's re-upload does: the frames are
+    untouched, the C2PA manifest is gone."""
+    with av.open(str(source)) as given, av.open(str(target), "w") as copy:
+        streams = {s.index: copy.add_stream_from_template(s) for s in given.streams}
+        for packet in given.demux():
+            if packet.dts is not None:
+                packet.stream = streams[packet.stream.index]
+                copy.mux(packet)
