@@ -104,3 +104,7 @@ class TokenKeyError(GatewayError):
     """A token signing key file under keys/tokens/ is unusable."""
 
     hint = "Each file in keys/tokens/ must be a 0600 PEM EC P-256 private key made by talkgate."
+
+
+class AnalysisError(InvalidRequest):
+    """Media cannot be measured: too little speech, no usable frames, an unloadable model."""

@@ -1,0 +1,74 @@
+"""The consent statement a subject speaks, and how a transcript of it is checked.
+
+Speech recognition mishears some words ("consent to talkgate" comes back as "can send to talk
+gate"), so the statement is compared letter by letter rather than word by word: the share of
+the statement's letters and digits that the transcript holds in the same order. The one-time
+code is checked exactly, digit for digit, after spoken digit words become digits. A
+transcript that negates ("I do not consent") never passes, however close its letters.
+"""
+
+from __future__ import annotations
+
+import re
+from difflib import SequenceMatcher
+
+_DIGIT_WORDS = {
+    "zero": "0",
+    "oh": "0",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+}
+_NEGATION = re.compile(r"\b(not|never|no|refuse|withdraw|revoke)\b|n't\b", re.IGNORECASE)
+_CODE_INTRO = "My code is"
+
+
+def statement_for(subject: str, purposes: list[str], code: str) -> str:
+    """The sentence the subject speaks; it names them, the purposes and the code, whose
+    digits are spaced so that they are read one by one."""
+    spoken_purposes = " and ".join(purposes)
+    return (
+        f"My name is {subject}. I consent to talkgate animating my face for "
+        f"{spoken_purposes}. {_CODE_INTRO} {' '.join(code)}."
+    )
+
+
+def statement_body(statement: str) -> str:
+    """The statement without its code sentence: what the letter comparison covers."""
+    return statement.split(_CODE_INTRO, 1)[0]
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def statement_similarity(transcript: str, statement: str) -> float:
+    """Share (0–1) of the statement's letters and digits, code sentence excluded, that the
+    transcript holds in order; 0 when the transcript negates."""
+    if _NEGATION.search(transcript):
+        return 0.0
+    wanted = _letters(statement_body(statement))
+    heard = _letters(transcript)
+    if not wanted or not heard:
+        return 0.0
+    matcher = SequenceMatcher(None, wanted, heard, autojunk=False)
+    return sum(block.size for block in matcher.get_matching_blocks()) / len(wanted)
+
+
+def spoken_digits(transcript: str) -> str:
+    """The runs of digits said in ``transcript``, written as digits or as words, one run per
+    space-separated group: punctuation between digits does not break a run, a word does."""
+    words = re.findall(r"[a-z]+|\d", transcript.lower())
+    said = "".join(_DIGIT_WORDS.get(word, word if word.isdigit() else " ") for word in words)
+    return " ".join(said.split())
+
+
+def code_spoken(transcript: str, code: str) -> bool:
+    """Whether the digits of ``code`` are said one after another in ``transcript``."""
+    return any(code in run for run in spoken_digits(transcript).split())
