@@ -41,7 +41,7 @@ class VoiceEmbedder:
         speech = self._preprocess(audio.samples.astype(np.float32))
         if len(speech) < MIN_SPEECH_S * SPEECH_SAMPLE_RATE:
             raise AnalysisError(
-                f"the recording holds {len(speech) / SPEECH_SAMPLE_RATE:.1f} s of speech; "
+                f"the recording holds {len(speech) / SPEECH_SAMPLE_RATE:.2f} s of speech; "
                 f"at least {MIN_SPEECH_S:.0f} s is needed to recognise a voice"
             )
         embedding = self._encoder.embed_utterance(speech)
