@@ -24,6 +24,12 @@ _DIGIT_WORDS = {
     "seven": "7",
     "eight": "8",
     "nine": "9",
+    # Homophones Whisper writes for digits read one by one ("my code is for, three, ...").
+    "for": "4",
+    "to": "2",
+    "too": "2",
+    "won": "1",
+    "ate": "8",
 }
 _NEGATION = re.compile(r"\b(not|never|no|refuse|withdraw|revoke)\b|n't\b", re.IGNORECASE)
 _CODE_INTRO = "My code is"
@@ -31,11 +37,12 @@ _CODE_INTRO = "My code is"
 
 def statement_for(subject: str, purposes: list[str], code: str) -> str:
     """The sentence the subject speaks; it names them, the purposes and the code, whose
-    digits are spaced so that they are read one by one."""
+    digits are set apart by commas so that they are read one by one, with pauses (run
+    together, speech recognition merges and drops them)."""
     spoken_purposes = " and ".join(purposes)
     return (
         f"My name is {subject}. I consent to talkgate animating my face for "
-        f"{spoken_purposes}. {_CODE_INTRO} {' '.join(code)}."
+        f"{spoken_purposes}. {_CODE_INTRO} {', '.join(code)}."
     )
 
 

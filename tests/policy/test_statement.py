@@ -12,7 +12,7 @@ STATEMENT = statement_for("Alex Morgan", ["product demos", "training videos"], "
 def test_the_statement_names_subject_purposes_and_spaced_code() -> None:
     assert STATEMENT == (
         "My name is Alex Morgan. I consent to talkgate animating my face for product demos "
-        "and training videos. My code is 5 0 9 3 7 4."
+        "and training videos. My code is 5, 0, 9, 3, 7, 4."
     )
 
 
@@ -39,6 +39,7 @@ def test_other_speech_scores_low(unrelated: str) -> None:
         ("My code is 5.0, 9.3, 7.4.", "509374"),
         ("my code is five oh nine three seven four", "509374"),
         ("My code is 3816, 021.", "3816021"),
+        ("My code is for, three, nine, one, five, oh.", "439150"),
         ("no digits at all", ""),
         ("code 5093 and later 74", "5093 74"),
     ],
