@@ -39,11 +39,11 @@ async def create_generation(
     portrait: Annotated[UploadFile, File(description="One face: PNG, JPEG or WebP.")],
     audio: Annotated[UploadFile, File(description="Speech: WAV, MP3, FLAC, M4A or OGG.")],
     consent_id: Annotated[
-        str, Form(max_length=40, description="The subject's consent (POST /v1/consents).")
-    ],
+        str | None, Form(max_length=40, description="The subject's consent (POST /v1/consents).")
+    ] = None,
     purpose: Annotated[
-        str, Form(min_length=1, max_length=100, description="One of the consent's purposes.")
-    ],
+        str | None, Form(max_length=100, description="One of the consent's purposes.")
+    ] = None,
     text: Annotated[
         str | None, Form(max_length=5000, description="What is said, for sharper lip sync.")
     ] = None,
