@@ -69,3 +69,8 @@ class FaceEmbedder:
         """
         faces = self.faces(image)
         return self.embed_face(image, faces[0]) if len(faces) else None
+
+
+def cosine(a: np.ndarray, b: np.ndarray) -> float:
+    """Cosine similarity of two unit embeddings."""
+    return float(np.dot(a, b))
