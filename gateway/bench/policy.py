@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
 
+import cv2
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy.signal import resample_poly
@@ -32,7 +33,6 @@ from gateway.errors import AnalysisError, DatasetError
 from gateway.models import open_embedder
 from gateway.settings import Settings
 from generator import load_portrait, probe, read_frames
-from generator.identity import FaceEmbedder
 from generator.io import SPEECH_SAMPLE_RATE, AudioTrack, read_audio
 from generator.speech import Espeak
 from policy.rules import Band, load_rules
@@ -247,16 +247,58 @@ def _pct(rate: float) -> str:
 # --- faces ---------------------------------------------------------------------------------
 
 
-def embed_faces(embedder: FaceEmbedder, image: np.ndarray) -> list[np.ndarray]:
-    """Unit embeddings of every face of at least ``MIN_FACE_PX`` in ``image``, largest first.
+class FaceFinder:
+    """SFace embeddings of every face YuNet finds in a picture.
 
-    Group photos need each face, where a portrait needs only the largest.
+    ``generator.identity.FaceEmbedder`` embeds only the largest face, which is right for a
+    portrait; group photos need each face, so this makes the same OpenCV calls per face.
     """
-    return [
-        embedder.embed_face(image, face)
-        for face in embedder.faces(image)
-        if min(face[2], face[3]) >= MIN_FACE_PX
-    ]
+
+    def __init__(self, settings: Settings) -> None:
+        """Load YuNet and SFace from the verified assets.
+
+        Raises:
+            AssetError: an asset is missing or corrupt.
+        """
+        sface = str(asset_path(settings.assets_dir, "sface"))
+        # OpenCV 5's new DNN engine warns about targets it ignores; nothing to act on.
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+        self._detector = cv2.FaceDetectorYN.create(
+            str(asset_path(settings.assets_dir, "yunet")), "", (320, 320)
+        )
+        # As in FaceEmbedder: the recogniser only aligns; the int8 graph needs the classic engine.
+        self._aligner = cv2.FaceRecognizerSF.create(sface, "")
+        self._net = cv2.dnn.readNetFromONNX(sface, engine=cv2.dnn.ENGINE_CLASSIC)
+
+    def faces(self, image: np.ndarray) -> np.ndarray:
+        """YuNet's detections ``(N, 15)`` (box, five landmarks, score), largest first.
+
+        Args:
+            image: ``(H, W, 3)`` uint8 RGB.
+        """
+        bgr = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
+        self._detector.setInputSize((bgr.shape[1], bgr.shape[0]))
+        _, faces = self._detector.detect(bgr)
+        if faces is None:
+            return np.zeros((0, 15), np.float32)
+        return faces[np.argsort(-(faces[:, 2] * faces[:, 3]))]
+
+    def embed_all(self, image: np.ndarray) -> list[np.ndarray]:
+        """Unit embeddings of every face of at least ``MIN_FACE_PX``, largest first.
+
+        Args:
+            image: ``(H, W, 3)`` uint8 RGB.
+        """
+        bgr = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
+        embeddings = []
+        for face in self.faces(image):
+            if min(face[2], face[3]) < MIN_FACE_PX:
+                continue
+            aligned = self._aligner.alignCrop(bgr, face)
+            self._net.setInput(cv2.dnn.blobFromImage(aligned, 1.0, (112, 112), swapRB=True))
+            feature = self._net.forward().reshape(-1)
+            embeddings.append(feature / np.linalg.norm(feature))
+        return embeddings
 
 
 def _manifest(settings: Settings, name: str) -> Manifest:
@@ -273,7 +315,7 @@ def _album_angle(note: str | None) -> int:
     return int(found.group(1)) if found else 0
 
 
-def face_samples(settings: Settings, embedder: FaceEmbedder) -> tuple[list[Sample], list[str]]:
+def face_samples(settings: Settings, finder: FaceFinder) -> tuple[list[Sample], list[str]]:
     """Every usable face of the image and video sets, and why each unused file was left out."""
     samples: list[Sample] = []
     skipped: list[str] = []
@@ -284,7 +326,7 @@ def face_samples(settings: Settings, embedder: FaceEmbedder) -> tuple[list[Sampl
                 continue
             turns = -(_album_angle(entry.note) // 90)  # rot90 turns counter-clockwise
             image = np.rot90(load_portrait(settings.data_dir / source), turns)
-            faces = embed_faces(embedder, np.ascontiguousarray(image))
+            faces = finder.embed_all(np.ascontiguousarray(image))
             if name in _GROUP_SETS:
                 samples += [
                     Sample(f"{source}#{i}", name, source, f"face {i}", face, unnamed=True)
@@ -300,7 +342,7 @@ def face_samples(settings: Settings, embedder: FaceEmbedder) -> tuple[list[Sampl
         source = f"talking-video/{entry.path}"
         step = round(float(probe(settings.data_dir / source).fps) * VIDEO_STEP_S)
         for index, frame in enumerate(read_frames(settings.data_dir / source)):
-            faces = embed_faces(embedder, frame) if index % step == 0 else []
+            faces = finder.embed_all(frame) if index % step == 0 else []
             if faces:
                 part = f"{index // step * VIDEO_STEP_S:.0f} s"
                 samples.append(Sample(str(entry.identity), "talking-video", source, part, faces[0]))
@@ -503,7 +545,7 @@ def _photos_only(pair: Pair) -> bool:
 def bench_policy(settings: Settings, docs_dir: Path) -> Section:
     """Measure face and voice separation on real data; recommend the policy's bands."""
     rules = load_rules()
-    faces, faces_skipped = face_samples(settings, open_embedder(settings))
+    faces, faces_skipped = face_samples(settings, FaceFinder(settings))
     voices, voices_skipped = voice_samples(settings, VoiceEmbedder())
     face_pairs, voice_pairs = known_pairs(faces), known_pairs(voices)
     face, photos = split_scores(face_pairs), split_scores(face_pairs, _photos_only)
