@@ -19,11 +19,10 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        # New job states; PostgreSQL cannot use a new enum value in the transaction that
-        # added it, so each is added on its own.
-        with op.get_context().autocommit_block():
-            op.execute("ALTER TYPE jobstate ADD VALUE IF NOT EXISTS 'HELD'")
-            op.execute("ALTER TYPE jobstate ADD VALUE IF NOT EXISTS 'REFUSED'")
+        # New job states. Since PostgreSQL 12 this runs inside the migration's transaction;
+        # the values are only usable once it commits, and nothing here uses them.
+        op.execute("ALTER TYPE jobstate ADD VALUE IF NOT EXISTS 'HELD'")
+        op.execute("ALTER TYPE jobstate ADD VALUE IF NOT EXISTS 'REFUSED'")
     op.create_table(
         "blockedidentity",
         sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
