@@ -108,3 +108,29 @@ class TokenKeyError(GatewayError):
 
 class AnalysisError(InvalidRequest):
     """Media cannot be measured: too little speech, no usable frames, an unloadable model."""
+
+
+class RulesError(GatewayError):
+    """The policy rules file cannot be used."""
+
+    hint = "Fix the file TALKGATE_POLICY_RULES names, or unset it to use the shipped rules."
+
+
+class Refused(GatewayError):
+    """The policy said no: a generation denied, or a consent recording not accepted.
+
+    ``reasons`` are ``{code, outcome, message}`` objects the API returns as they are.
+    """
+
+    def __init__(self, message: str, reasons: list[dict[str, str]], **context: str) -> None:
+        super().__init__(message)
+        self.reasons = reasons
+        self.context = context
+
+
+class PolicyDenied(Refused):
+    """A generation request the policy denied (HTTP 403)."""
+
+
+class CaptureRefused(Refused):
+    """A consent recording that does not meet the capture rules (HTTP 422)."""

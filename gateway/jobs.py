@@ -15,22 +15,24 @@ import shutil
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
 from gateway.clips import ReleasedClip, model_versions, release_clip
-from gateway.errors import Conflict, NotFound, RateLimited
+from gateway.decisions import decide_request, decision_event, decision_row, measure_request
+from gateway.errors import Conflict, NotFound, PolicyDenied, RateLimited
 from gateway.models import open_landmarker
 from gateway.services import Services
-from gateway.tables import Clip, Job, JobState, Partner, utc_now
+from gateway.tables import Clip, Decision, Job, JobState, Partner, utc_now
 from generator import AudioTrack, FaceLandmarker, GeneratorError, load_portrait, read_audio
 from generator.face_model import build_face_model
 from generator.motion import MotionSequence
 from generator.speech.align import Aligner
 from generator.speech.lipsync import rule_motion
+from policy import Outcome
 from watermark import InputDigest, WatermarkError
 
 log = logging.getLogger(__name__)
@@ -54,6 +56,10 @@ class Submission:
     audio_sha256: str
     audio_type: str
     text: str | None
+    #: Not yet required: requests without one skip the policy (see docs/policy.md).
+    consent_id: str | None
+    purpose: str | None
+    voice_synthetic: bool
     seed: int
     size: int
     idempotency_key: str | None
@@ -64,18 +70,28 @@ def pending_jobs(session: Session, partner_id: str) -> int:
         select(func.count())
         .select_from(Job)
         .where(Job.partner_id == partner_id)
-        .where(col(Job.state).in_([JobState.QUEUED, JobState.RUNNING]))
+        .where(col(Job.state).in_([JobState.HELD, JobState.QUEUED, JobState.RUNNING]))
     ).one()
 
 
 def submit(services: Services, partner_id: str, request: Submission) -> tuple[Job, bool]:
-    """Queue ``request`` for ``partner_id``; returns the job and whether it is new (a repeated
-    idempotency key with the same inputs returns the first job).
+    """Decide on ``request`` for ``partner_id`` and, unless denied, queue it (or hold it for
+    review); returns the job and whether it is new (a repeated idempotency key with the same
+    inputs returns the first job).
 
     Raises:
+        PolicyDenied: the policy denied the request (the decision is kept and audited).
         Conflict: the idempotency key was used before for different inputs.
-        RateLimited: the partner has ``max_pending_jobs`` queued or running already.
+        RateLimited: the partner has ``max_pending_jobs`` held, queued or running already.
     """
+    measures = None
+    if request.consent_id is not None:
+        measures = measure_request(
+            services,
+            services.artifacts.path_of(request.portrait_sha256),
+            services.artifacts.path_of(request.audio_sha256),
+            request.voice_synthetic,
+        )
     with services.db.session() as session:
         # One submission per partner at a time: the idempotency lookup, the pending count
         # and the insert then see each other (a row lock on PostgreSQL, the write lock on
@@ -103,25 +119,68 @@ def submit(services: Services, partner_id: str, request: Submission) -> tuple[Jo
                 retry_after=30,
             )
         now = utc_now()
-        job = Job(
-            id="job_" + secrets.token_hex(10),
-            partner_id=partner_id,
-            idempotency_key=request.idempotency_key,
-            state=JobState.QUEUED,
-            portrait_sha256=request.portrait_sha256,
-            portrait_type=request.portrait_type,
-            audio_sha256=request.audio_sha256,
-            audio_type=request.audio_type,
-            text=request.text,
-            seed=request.seed,
-            size=request.size,
-            clip_id=f"{secrets.randbits(64):016x}",
-            created_at=now,
-            updated_at=now,
+        if request.consent_id is None or measures is None:
+            job = _new_job(partner_id, request, None, now)
+            session.add(job)
+            services.audit.commit(session, _job_event(job, "job.queued"))
+            return job, True
+        partner = session.get(Partner, partner_id)
+        assert partner is not None  # the caller's token was checked against it
+        decision = decide_request(
+            session,
+            services,
+            partner,
+            request.consent_id,
+            request.purpose or "",
+            request.voice_synthetic,
+            measures,
+            now,
         )
-        session.add(job)
-        services.audit.commit(session, _job_event(job, "job.queued"))
+        row = decision_row(decision, partner_id, request.consent_id, now)
+        session.add(row)
+        if decision.outcome is Outcome.DENY:
+            services.audit.commit(session, decision_event(row))
+            denied = row
+        else:
+            denied = None
+            job = _new_job(partner_id, request, row, now)
+            session.add(job)
+            kind = "job.held" if job.state is JobState.HELD else "job.queued"
+            services.audit.commit(session, decision_event(row), _job_event(job, kind))
+    if denied is not None:
+        raise PolicyDenied(
+            "the policy denied this generation: "
+            + "; ".join(reason["message"] for reason in denied.reasons),
+            denied.reasons,
+            decision_id=denied.id,
+            rules_version=denied.rules_version,
+        )
     return job, True
+
+
+def _new_job(partner_id: str, request: Submission, decision: Decision | None, now: datetime) -> Job:
+    """The job for an allowed request (queued) or one sent to review (held)."""
+    held = decision is not None and decision.outcome == Outcome.REVIEW.value
+    return Job(
+        id="job_" + secrets.token_hex(10),
+        partner_id=partner_id,
+        idempotency_key=request.idempotency_key,
+        state=JobState.HELD if held else JobState.QUEUED,
+        portrait_sha256=request.portrait_sha256,
+        portrait_type=request.portrait_type,
+        audio_sha256=request.audio_sha256,
+        audio_type=request.audio_type,
+        text=request.text,
+        consent_id=request.consent_id,
+        purpose=request.purpose,
+        voice_synthetic=request.voice_synthetic,
+        decision_id=decision.id if decision else None,
+        seed=request.seed,
+        size=request.size,
+        clip_id=f"{secrets.randbits(64):016x}",
+        created_at=now,
+        updated_at=now,
+    )
 
 
 def _inputs(request: Job | Submission) -> tuple[object, ...]:
@@ -130,6 +189,9 @@ def _inputs(request: Job | Submission) -> tuple[object, ...]:
         request.portrait_sha256,
         request.audio_sha256,
         request.text,
+        request.consent_id,
+        request.purpose,
+        request.voice_synthetic,
         request.seed,
         request.size,
     )
@@ -148,7 +210,7 @@ def own_job(session: Session, partner_id: str, job_id: str) -> Job:
 
 
 def cancel(services: Services, partner_id: str, job_id: str) -> Job:
-    """Cancel a queued job at once, or ask the worker to stop a running one.
+    """Cancel a held or queued job at once, or ask the worker to stop a running one.
 
     Raises:
         NotFound: not the caller's job. Conflict: the job has finished already.
@@ -158,7 +220,7 @@ def cancel(services: Services, partner_id: str, job_id: str) -> Job:
         if job.state.finished:
             raise Conflict(f"generation {job_id} has already {job.state.value}")
         job.cancel_requested = True
-        if job.state is JobState.QUEUED:
+        if job.state in (JobState.HELD, JobState.QUEUED):
             job.state = JobState.CANCELLED
             job.failure = "cancelled by the partner"
         job.updated_at = utc_now()
@@ -256,8 +318,8 @@ class Worker:
                 raise RuntimeError(f"gave up after {MAX_ATTEMPTS} attempts")
             released = self._render(job, scratch / "clip.mp4")
             self._succeed(job, released)
-        except JobCancelled:
-            self._finish(job, JobState.CANCELLED, "cancelled by the partner")
+        except JobCancelled as stopped:
+            self._finish(job, JobState.CANCELLED, str(stopped))
         except (GeneratorError, WatermarkError) as exc:
             self._finish(job, JobState.FAILED, exc.diagnostics())
         except Exception:
@@ -289,6 +351,8 @@ class Worker:
                 InputDigest("speech", job.audio_type, job.audio_sha256),
             ),
             models=model_versions(driver),
+            consent_id=job.consent_id,
+            decision_id=job.decision_id,
             clip_id=int(job.clip_id, 16),
             on_frame=self._progress(job),
         )
@@ -317,7 +381,12 @@ class Worker:
             with self.services.db.session() as session:
                 current = session.get(Job, job.id)
                 if current is None or current.cancel_requested:
-                    raise JobCancelled
+                    # Why: the partner cancelled, or the consent was revoked.
+                    raise JobCancelled(
+                        current.failure
+                        if current and current.failure
+                        else "cancelled by the partner"
+                    )
                 current.progress = round(fraction * 0.95, 3)
                 current.lease_until = utc_now() + self.lease
                 current.updated_at = utc_now()
@@ -340,6 +409,7 @@ class Worker:
                 key_id=released.payload.key_id,
                 job_id=job.id,
                 partner_id=job.partner_id,
+                consent_id=job.consent_id,
                 video_sha256=video_sha256,
                 manifest_sha256=manifest_sha256,
                 size_bytes=size,

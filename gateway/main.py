@@ -11,7 +11,17 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from gateway.api import errors
-from gateway.api.routes import audit, clips, generations, oauth, partners, registry
+from gateway.api.routes import (
+    audit,
+    blocked,
+    clips,
+    consents,
+    generations,
+    oauth,
+    partners,
+    registry,
+    reviews,
+)
 from gateway.jobs import Worker
 from gateway.services import build_services
 from gateway.settings import Settings, get_settings
@@ -44,6 +54,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
-    for module in (oauth, generations, clips, registry, audit, partners):
+    for module in (
+        oauth,
+        consents,
+        generations,
+        reviews,
+        clips,
+        registry,
+        audit,
+        partners,
+        blocked,
+    ):
         app.include_router(module.router)
     return app

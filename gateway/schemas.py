@@ -8,26 +8,37 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_serializer
 
-from gateway.tables import AuditEntry, Clip, Job, JobState, Partner, Role
-
-
-def _utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+from gateway.tables import (
+    AuditEntry,
+    BlockedIdentity,
+    Clip,
+    Consent,
+    ConsentState,
+    Decision,
+    Job,
+    JobState,
+    Partner,
+    ReviewOutcome,
+    Role,
+    as_utc,
+)
 
 
 class _Timestamped(BaseModel):
     @field_serializer("created_at", "updated_at", check_fields=False)
-    def _as_utc(self, moment: datetime) -> str:
-        return _utc(moment).isoformat()
+    def _asas_utc(self, moment: datetime) -> str:
+        return as_utc(moment).isoformat()
 
 
 class JobPublic(_Timestamped):
     id: str
     state: JobState
     progress: float = Field(description="0 to 1; 1 once the clip is signed and stored.")
-    failure: str | None = Field(description="Why the job failed or was cancelled.")
+    failure: str | None = Field(description="Why the job failed, was cancelled or refused.")
     clip_id: str | None = Field(description="Set once the job succeeded.")
+    consent_id: str | None
+    purpose: str | None
+    decision_id: str | None = Field(description="The policy decision: GET /v1/decisions/{id}.")
     links: dict[str, str]
     created_at: datetime
     updated_at: datetime
@@ -45,6 +56,9 @@ class JobPublic(_Timestamped):
             progress=job.progress,
             failure=job.failure,
             clip_id=job.clip_id if done else None,
+            consent_id=job.consent_id,
+            purpose=job.purpose,
+            decision_id=job.decision_id,
             links=links,
             created_at=job.created_at,
             updated_at=job.updated_at,
@@ -95,6 +109,14 @@ class ClipPublic(_Timestamped):
         )
 
 
+def _consent_now(consent: Consent | None) -> str:
+    if consent is None:
+        return "not recorded"
+    if consent.state is ConsentState.REVOKED:
+        return "revoked"
+    return "expired" if as_utc(consent.expires_at) <= datetime.now(UTC) else "active"
+
+
 class RegistryEntry(_Timestamped):
     """What anyone may learn from a watermark payload: that talkgate made the clip, when,
     its digests, and the audit entry that recorded its signing (no partner, no inputs)."""
@@ -106,11 +128,15 @@ class RegistryEntry(_Timestamped):
     duration_s: float
     audit_index: int
     audit_leaf: str = Field(description="The audit entry's canonical JSON, to hash and prove.")
+    consent: str = Field(
+        description="The subject's consent now: 'active', 'revoked' (the subject withdrew it "
+        "after release), 'expired', or 'not recorded' (a clip made before consent was required)."
+    )
     links: dict[str, str]
     created_at: datetime
 
     @classmethod
-    def of(cls, clip: Clip, leaf_value: bytes) -> RegistryEntry:
+    def of(cls, clip: Clip, leaf_value: bytes, consent: Consent | None) -> RegistryEntry:
         return cls(
             clip_id=clip.id,
             watermark_key_id=clip.key_id,
@@ -119,6 +145,7 @@ class RegistryEntry(_Timestamped):
             duration_s=clip.duration_s,
             audit_index=clip.audit_index,
             audit_leaf=leaf_value.decode(),
+            consent=_consent_now(consent),
             links={
                 "self": f"/v1/registry/{clip.id}",
                 "inclusion_proof": f"/v1/audit/proofs/inclusion?leaf_index={clip.audit_index}",
@@ -204,3 +231,132 @@ class PartnerCreated(PartnerPublic):
 
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
+
+
+class ConsentCreate(BaseModel):
+    subject_name: str = Field(min_length=1, max_length=120, description="As the subject says it.")
+    purposes: list[str] = Field(
+        min_length=1, max_length=5, description="What the clips are for, e.g. 'product demos'."
+    )
+    valid_days: int = Field(default=90, ge=1, le=365)
+    clip_limit: int = Field(default=20, ge=1, le=10_000)
+    photo_audio_allowed: bool = Field(
+        default=False,
+        description="Accept a photo plus an audio recording instead of a video with sound.",
+    )
+
+
+class ConsentPublic(BaseModel):
+    id: str
+    subject_name: str
+    purposes: list[str]
+    clip_limit: int
+    photo_audio_allowed: bool
+    state: ConsentState
+    expires_at: datetime
+    captured_at: datetime | None
+    revoked_at: datetime | None
+    revoked_by: str | None
+    created_at: datetime
+
+    @field_serializer("expires_at", "captured_at", "revoked_at", "created_at")
+    def _as_utc(self, moment: datetime | None) -> str | None:
+        return as_utc(moment).isoformat() if moment else None
+
+    @classmethod
+    def of(cls, consent: Consent) -> ConsentPublic:
+        return cls.model_validate(consent, from_attributes=True)
+
+
+class ConsentRequested(ConsentPublic):
+    statement: str = Field(description="What the subject must say, one-time code included.")
+    code: str
+    capture_url: str = Field(description="The subject's link; shown once, secret.")
+    capture_expires_at: datetime
+
+    @field_serializer("capture_expires_at")
+    def _capture_utc(self, moment: datetime) -> str:
+        return as_utc(moment).isoformat()
+
+
+class ConsentsPublic(BaseModel):
+    data: list[ConsentPublic]
+    count: int
+
+
+class CaptureInvitation(BaseModel):
+    """What the subject sees on opening the capture link."""
+
+    subject_name: str
+    partner: str
+    purposes: list[str]
+    statement: str
+    modes: list[str] = Field(description="'video', and 'photo+audio' where allowed.")
+    state: ConsentState
+
+
+class CaptureAccepted(BaseModel):
+    consent_id: str
+    state: ConsentState
+    scores: dict[str, float]
+    revoke_url: str = Field(description="The subject's own link to revoke; shown once.")
+
+
+class ReasonPublic(BaseModel):
+    code: str
+    outcome: str
+    message: str
+
+
+class DecisionPublic(BaseModel):
+    """A policy decision: outcome, reasons and scores (similarities, never embeddings)."""
+
+    id: str
+    partner_id: str
+    consent_id: str
+    outcome: str
+    reasons: list[ReasonPublic]
+    scores: dict[str, float]
+    rules_version: str
+    created_at: datetime
+    job_id: str | None
+    review_outcome: ReviewOutcome | None
+    reviewer_id: str | None
+    review_note: str | None
+    reviewed_at: datetime | None
+
+    @field_serializer("created_at", "reviewed_at")
+    def _as_utc(self, moment: datetime | None) -> str | None:
+        return as_utc(moment).isoformat() if moment else None
+
+    @classmethod
+    def of(cls, decision: Decision, job_id: str | None) -> DecisionPublic:
+        fields = decision.model_dump()
+        return cls.model_validate({**fields, "job_id": job_id})
+
+
+class DecisionsPublic(BaseModel):
+    data: list[DecisionPublic]
+    count: int
+
+
+class ReviewVerdict(BaseModel):
+    outcome: ReviewOutcome
+    note: str = Field(min_length=1, max_length=2000, description="Why, for the audit trail.")
+
+
+class BlockedIdentityPublic(_Timestamped):
+    id: str
+    label: str
+    photo_sha256: str
+    added_by: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, blocked: BlockedIdentity) -> BlockedIdentityPublic:
+        return cls.model_validate(blocked, from_attributes=True)
+
+
+class BlockedIdentitiesPublic(BaseModel):
+    data: list[BlockedIdentityPublic]
+    count: int

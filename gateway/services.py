@@ -1,5 +1,6 @@
 """Everything a running gateway holds, built once from settings: the database, the artifact
-store, the audit log, the token keys, the watermark key and the C2PA signer.
+store, the audit log, the token keys, the watermark key, the C2PA signer, the policy rules,
+the biometrics key and the analysis models (these load on first use).
 
 Loading them all up front means a misconfigured key or database stops `talkgate serve` at
 start, with its message, instead of failing the first partner's request.
@@ -10,17 +11,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from gateway.analysis.models import Analysers
+from gateway.analysis.recording import RecordingAnalyser
 from gateway.audit.checkpoint import CheckpointSigner
 from gateway.audit.log import AuditLog
 from gateway.auth.keys import TokenKeys
 from gateway.auth.server import TokenServer
 from gateway.auth.tokens import TokenValidator
 from gateway.db import Database
+from gateway.errors import RulesError
 from gateway.provenance import signing_credentials, trust_anchors
 from gateway.ratelimit import RateLimiter
+from gateway.sealing import Sealer
 from gateway.settings import Settings
 from gateway.storage import ArtifactStore
 from gateway.tables import Partner
+from policy import PolicyError, Rules, load_rules
 from watermark import SigningCredentials, WatermarkKey, load_or_create_key
 
 
@@ -37,6 +43,10 @@ class Services:
     credentials: SigningCredentials
     trust_anchors: str | None
     rate_limiter: RateLimiter
+    rules: Rules
+    sealer: Sealer
+    analysers: Analysers
+    recordings: RecordingAnalyser
 
     @property
     def issuer(self) -> str:
@@ -66,13 +76,23 @@ def open_audit_log(settings: Settings) -> AuditLog:
     return AuditLog(signer, settings.audit_checkpoint_path)
 
 
+def _rules(settings: Settings) -> Rules:
+    try:
+        return load_rules(settings.policy_rules)
+    except PolicyError as exc:
+        raise RulesError(str(exc)) from exc
+
+
 def build_services(settings: Settings) -> Services:
     """Open the database (migrating it) and load every key.
 
     Raises:
-        DatabaseError, AuditError, TokenKeyError, WatermarkError: something is unusable.
+        DatabaseError, AuditError, TokenKeyError, WatermarkError, SealingError, RulesError:
+            something is unusable.
     """
     db = Database.open(settings)
+    watermark_key = load_or_create_key(settings.watermark_key_path)
+    analysers = Analysers(settings)
     audit = open_audit_log(settings)
     keys = TokenKeys.load_or_create(settings.keys_dir / "tokens")
 
@@ -104,8 +124,12 @@ def build_services(settings: Settings) -> Services:
             ttl_s=settings.token_ttl_s,
             on_issued=on_issued,
         ),
-        watermark_key=load_or_create_key(settings.watermark_key_path),
+        watermark_key=watermark_key,
         credentials=signing_credentials(settings),
         trust_anchors=trust_anchors(settings),
         rate_limiter=RateLimiter(settings.rate_per_minute, settings.rate_burst),
+        rules=_rules(settings),
+        sealer=Sealer.load_or_create(settings.biometrics_key_path),
+        analysers=analysers,
+        recordings=RecordingAnalyser(analysers, [watermark_key]),
     )

@@ -95,6 +95,19 @@ class Settings(BaseSettings):
         default=True,
         description="Run generation jobs in the gateway process (one at a time).",
     )
+    policy_rules: Path | None = Field(
+        default=None,
+        description="A policy rules file (TOML) to use instead of the one talkgate ships.",
+    )
+    max_consent_s: float = Field(
+        default=60.0, gt=0, description="Longest consent recording accepted, seconds."
+    )
+    consent_media_days: int = Field(
+        default=30,
+        ge=0,
+        description="Days a consent recording is kept after capture (for disputes), then "
+        "deleted; the embeddings and the record stay. 0 keeps none.",
+    )
 
     @field_validator("home")
     @classmethod
@@ -125,6 +138,18 @@ class Settings(BaseSettings):
     def watermark_key_path(self) -> Path:
         """The deployment's watermark key, made on first use when missing."""
         return self.keys_dir / "watermark.json"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def biometrics_key_path(self) -> Path:
+        """The AES key that seals face and voice embeddings, made on first use."""
+        return self.keys_dir / "biometrics.key"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def consent_media_dir(self) -> Path:
+        """Consent recordings, one folder per consent, deleted after consent_media_days."""
+        return self.home / "consent-media"
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -9,13 +9,18 @@ from __future__ import annotations
 import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
 def utc_now() -> datetime:
     """Now, in UTC, to the second (what the API shows)."""
     return datetime.now(UTC).replace(microsecond=0)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A stored time as an aware UTC datetime (SQLite hands back naive ones)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _timestamp(nullable: bool = False) -> Column[datetime]:
@@ -31,15 +36,41 @@ class Role(enum.StrEnum):
 
 
 class JobState(enum.StrEnum):
+    """Held jobs wait for a reviewer; refused ones were denied by one."""
+
+    HELD = "held"
     QUEUED = "queued"
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    REFUSED = "refused"
 
     @property
     def finished(self) -> bool:
-        return self in (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED)
+        return self in (
+            JobState.SUCCEEDED,
+            JobState.FAILED,
+            JobState.CANCELLED,
+            JobState.REFUSED,
+        )
+
+
+#: Jobs that count against a consent's clip limit and a partner's quota.
+COUNTED_STATES = (JobState.HELD, JobState.QUEUED, JobState.RUNNING, JobState.SUCCEEDED)
+
+
+class ConsentState(enum.StrEnum):
+    """Pending until the subject's recording is accepted; revoked for good."""
+
+    PENDING = "pending"
+    ACTIVE = "active"
+    REVOKED = "revoked"
+
+
+class ReviewOutcome(enum.StrEnum):
+    APPROVED = "approved"
+    REJECTED = "rejected"
 
 
 class Partner(SQLModel, table=True):
@@ -72,6 +103,13 @@ class Job(SQLModel, table=True):
     audio_sha256: str = Field(max_length=64)
     audio_type: str = Field(max_length=40)
     text: str | None = Field(default=None, max_length=5000)
+    #: The consent, purpose and policy decision; None only on jobs made before consent was
+    #: required (schema 0001).
+    consent_id: str | None = Field(default=None, index=True, max_length=40)
+    purpose: str | None = Field(default=None, max_length=100)
+    decision_id: str | None = Field(default=None, foreign_key="decision.id", max_length=40)
+    #: The partner declared the driving voice synthetic (no voice match needed).
+    voice_synthetic: bool = False
     seed: int = 0
     size: int = 512
     #: The watermark clip ID, fixed at submission so that a job run twice after a crash
@@ -91,6 +129,9 @@ class Clip(SQLModel, table=True):
     key_id: int
     job_id: str = Field(foreign_key="job.id", unique=True, max_length=40)
     partner_id: str = Field(foreign_key="partner.id", index=True, max_length=40)
+    consent_id: str | None = Field(
+        default=None, foreign_key="consent.id", index=True, max_length=40
+    )
     video_sha256: str = Field(max_length=64)
     manifest_sha256: str = Field(max_length=64)
     size_bytes: int
@@ -101,6 +142,71 @@ class Clip(SQLModel, table=True):
     #: The "clip.signed" audit entry, whose inclusion proof anyone may ask for.
     audit_index: int
     created_at: datetime = Field(sa_column=_timestamp())
+
+
+class Consent(SQLModel, table=True):
+    """A subject's consent to one partner: the request, its capture, and its revocation.
+
+    The capture and revocation links are bearer secrets: only their SHA-256 is stored. The
+    face and voice embeddings are sealed (AES-GCM, see gateway.sealing) and never leave
+    the gateway; the raw recording is kept until ``media_expires_at``.
+    """
+
+    id: str = Field(primary_key=True, max_length=40)
+    partner_id: str = Field(foreign_key="partner.id", index=True, max_length=40)
+    subject_name: str = Field(max_length=200)
+    purposes: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    clip_limit: int
+    photo_audio_allowed: bool = False
+    statement: str = Field(max_length=2000)
+    code: str = Field(max_length=12)
+    state: ConsentState = Field(index=True)
+    expires_at: datetime = Field(sa_column=_timestamp())
+    capture_token_sha256: str = Field(unique=True, max_length=64)
+    capture_expires_at: datetime = Field(sa_column=_timestamp())
+    capture_attempts: int = 0
+    revoke_token_sha256: str | None = Field(default=None, unique=True, max_length=64)
+    face_sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    voice_sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    media_sha256: str | None = Field(default=None, max_length=64)
+    media_expires_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    captured_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    revoked_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    #: "subject" or "partner".
+    revoked_by: str | None = Field(default=None, max_length=20)
+    created_at: datetime = Field(sa_column=_timestamp())
+
+
+class BlockedIdentity(SQLModel, table=True):
+    """A face no consent can unlock. Only the sealed embedding and the photo's hash are kept."""
+
+    id: str = Field(primary_key=True, max_length=40)
+    label: str = Field(max_length=200)
+    face_sealed: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    photo_sha256: str = Field(max_length=64)
+    added_by: str = Field(foreign_key="partner.id", max_length=40)
+    created_at: datetime = Field(sa_column=_timestamp())
+
+
+class Decision(SQLModel, table=True):
+    """The policy's decision on one generation request, and a reviewer's word on it.
+
+    ``consent_id`` is what the request named, which may not exist. ``reasons`` holds
+    ``{code, outcome, message}`` objects; ``scores`` the similarities behind them.
+    """
+
+    id: str = Field(primary_key=True, max_length=40)
+    partner_id: str = Field(foreign_key="partner.id", index=True, max_length=40)
+    consent_id: str = Field(max_length=40)
+    outcome: str = Field(index=True, max_length=10)
+    reasons: list[dict[str, str]] = Field(sa_column=Column(JSON, nullable=False))
+    scores: dict[str, float] = Field(sa_column=Column(JSON, nullable=False))
+    rules_version: str = Field(max_length=40)
+    created_at: datetime = Field(sa_column=_timestamp())
+    review_outcome: ReviewOutcome | None = None
+    reviewer_id: str | None = Field(default=None, foreign_key="partner.id", max_length=40)
+    review_note: str | None = Field(default=None, max_length=2000)
+    reviewed_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
 
 
 class AuditEntry(SQLModel, table=True):

@@ -39,8 +39,8 @@ class FaceEmbedder:
         except cv2.error as exc:
             raise GeneratorError(f"cannot load the face embedding models: {exc}") from exc
 
-    def embed(self, image: np.ndarray) -> np.ndarray | None:
-        """The unit-length 128-D embedding of the largest face, or ``None`` if there is none.
+    def faces(self, image: np.ndarray) -> np.ndarray:
+        """YuNet's detections ``(N, 15)`` (box, five landmarks, score), largest first.
 
         Args:
             image: ``(H, W, 3)`` uint8 RGB.
@@ -49,13 +49,26 @@ class FaceEmbedder:
         height, width = bgr.shape[:2]
         self._detector.setInputSize((width, height))
         _, faces = self._detector.detect(bgr)
-        if faces is None or len(faces) == 0:
-            return None
-        largest = max(faces, key=lambda face: face[2] * face[3])
-        aligned = self._aligner.alignCrop(bgr, largest)
+        if faces is None:
+            return np.zeros((0, 15), np.float32)
+        return faces[np.argsort(-(faces[:, 2] * faces[:, 3]))]
+
+    def embed_face(self, image: np.ndarray, face: np.ndarray) -> np.ndarray:
+        """The unit-length 128-D embedding of one detected ``face`` (a row of :meth:`faces`)."""
+        bgr = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
+        aligned = self._aligner.alignCrop(bgr, face)
         self._net.setInput(cv2.dnn.blobFromImage(aligned, 1.0, _INPUT, (0, 0, 0), True, False))
         feature = self._net.forward().reshape(-1)
         return feature / np.linalg.norm(feature)
+
+    def embed(self, image: np.ndarray) -> np.ndarray | None:
+        """The unit-length 128-D embedding of the largest face, or ``None`` if there is none.
+
+        Args:
+            image: ``(H, W, 3)`` uint8 RGB.
+        """
+        faces = self.faces(image)
+        return self.embed_face(image, faces[0]) if len(faces) else None
 
 
 def cosine(a: np.ndarray, b: np.ndarray) -> float:

@@ -65,6 +65,10 @@ class Reason:
     outcome: Outcome
     message: str
 
+    def as_dict(self) -> dict[str, str]:
+        """The reason as plain strings, as stored and as the API shows it."""
+        return {"code": self.code.value, "outcome": self.outcome.value, "message": self.message}
+
 
 def outcome_of(reasons: list[Reason]) -> Outcome:
     """The strictest outcome any reason asks for; allow when there are none."""

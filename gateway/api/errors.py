@@ -11,12 +11,15 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from gateway.errors import (
+    CaptureRefused,
     Conflict,
     Forbidden,
     GatewayError,
     InvalidRequest,
     NotFound,
+    PolicyDenied,
     RateLimited,
+    Refused,
     TooLarge,
     Unauthorized,
     UnsupportedFile,
@@ -28,6 +31,8 @@ log = logging.getLogger(__name__)
 #: Domain error → (HTTP status, stable code). Order matters: the first match wins.
 STATUS: list[tuple[type[Exception], int, str]] = [
     (Unauthorized, 401, "unauthorized"),
+    (PolicyDenied, 403, "policy_denied"),
+    (CaptureRefused, 422, "consent_refused"),
     (Forbidden, 403, "insufficient_scope"),
     (NotFound, 404, "not_found"),
     (Conflict, 409, "conflict"),
@@ -40,8 +45,13 @@ STATUS: list[tuple[type[Exception], int, str]] = [
 
 
 def problem(
-    status: int, code: str, detail: str, headers: dict[str, str] | None = None
+    status: int,
+    code: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, object] | None = None,
 ) -> JSONResponse:
+    """A problem+json response; ``extra`` adds members (RFC 9457 extensions)."""
     return JSONResponse(
         {
             "type": "about:blank",
@@ -49,6 +59,7 @@ def problem(
             "status": status,
             "code": code,
             "detail": detail,
+            **(extra or {}),
         },
         status_code=status,
         media_type="application/problem+json",
@@ -66,7 +77,9 @@ def _domain_error(request: Request, exc: Exception) -> JSONResponse:
                 headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
             if isinstance(exc, Forbidden):
                 headers["WWW-Authenticate"] = 'Bearer error="insufficient_scope"'
-            return problem(status, code, exc.diagnostics(), headers)  # type: ignore[attr-defined]
+            extra = {"reasons": exc.reasons, **exc.context} if isinstance(exc, Refused) else None
+            detail = exc.diagnostics()  # type: ignore[attr-defined]
+            return problem(status, code, detail, headers, extra)
     log.error("unmapped gateway error on %s %s: %s", request.method, request.url.path, exc)
     return problem(500, "internal_error", "the gateway failed; the operator has the details")
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from gateway.bench.face import bench_face
 from gateway.bench.load import bench_load
 from gateway.bench.motion_stats import bench_motion_stats
+from gateway.bench.policy import bench_policy
 from gateway.bench.portraits import bench_portraits
 from gateway.bench.provenance import bench_provenance
 from gateway.bench.render import bench_render
@@ -28,6 +29,7 @@ SECTIONS: dict[str, Callable[[Settings, Path], Section]] = {
     "watermark": bench_watermark,
     "provenance": bench_provenance,
     "load": bench_load,
+    "policy": bench_policy,
 }
 
 

@@ -4,11 +4,14 @@ generations submitted and waited for."""
 from __future__ import annotations
 
 import io
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import numpy as np
@@ -82,13 +85,55 @@ def files(portrait: bytes, audio: bytes) -> dict[str, tuple[str, bytes, str]]:
     }
 
 
+#: The purpose test consents cover.
+PURPOSE = "product demos"
+
+
+def spoken(text: str, rate: int = 150) -> bytes:
+    """``text`` read by espeak-ng, as a WAV."""
+    from generator import write_wav
+    from generator.speech import Espeak
+
+    said = Espeak().speak(text, voice="en-us", rate=rate)
+    with tempfile.TemporaryDirectory() as work:
+        return write_wav(Path(work) / "said.wav", said.audio).read_bytes()
+
+
+def give_consent(api: httpx.Client, photo: bytes, **terms: object) -> dict[str, Any]:
+    """Open a consent for ``api``'s partner and record it the real way: ``photo`` plus
+    espeak-ng reading the statement, through the public capture link."""
+    body = {"subject_name": "Alex Morgan", "purposes": [PURPOSE], "photo_audio_allowed": True}
+    opened = api.post("/v1/consents", json={**body, **terms})
+    assert opened.status_code == 201, opened.text
+    consent = opened.json()
+    capture = urlsplit(consent["capture_url"]).path
+    # Whisper tiny.en now and then mishears one digit of espeak's code; a subject would
+    # simply record again, slower, and so does this helper.
+    for rate in (150, 130, 110):
+        media = {
+            "photo": ("photo.png", photo, "image/png"),
+            "audio": ("statement.wav", spoken(consent["statement"], rate), "audio/wav"),
+        }
+        with httpx.Client(base_url=str(api.base_url), timeout=120) as public:
+            captured = public.post(capture, files=media)
+        if captured.status_code == 201:
+            break
+    assert captured.status_code == 201, captured.text
+    return {**consent, **captured.json()}
+
+
 def generate(
-    api: httpx.Client, portrait: bytes, audio: bytes, headers: dict[str, str] | None = None
+    api: httpx.Client,
+    portrait: bytes,
+    audio: bytes,
+    headers: dict[str, str] | None = None,
+    consent_id: str | None = None,
 ) -> httpx.Response:
-    """Submit a 256-pixel generation."""
-    return api.post(
-        "/v1/generations", files=files(portrait, audio), data={"size": "256"}, headers=headers
-    )
+    """Submit a 256-pixel generation with a synthetic voice (under ``consent_id``, if any)."""
+    data = {"size": "256", "voice": "synthetic"}
+    if consent_id is not None:
+        data |= {"consent_id": consent_id, "purpose": PURPOSE}
+    return api.post("/v1/generations", files=files(portrait, audio), data=data, headers=headers)
 
 
 def wait_until_finished(api: httpx.Client, job_id: str) -> dict[str, Any]:

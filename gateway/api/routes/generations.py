@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Header, Query, Request, Response, UploadFile
 from fastapi.responses import StreamingResponse
@@ -17,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from gateway import jobs
 from gateway.api.deps import GenerateCaller, ServicesDep
+from gateway.api.uploads import store_upload
 from gateway.errors import InvalidRequest, TooLarge
 from gateway.provenance import media_type_by_name
 from gateway.schemas import JobPublic, JobsPublic
@@ -38,15 +38,31 @@ async def create_generation(
     services: ServicesDep,
     portrait: Annotated[UploadFile, File(description="One face: PNG, JPEG or WebP.")],
     audio: Annotated[UploadFile, File(description="Speech: WAV, MP3, FLAC, M4A or OGG.")],
+    consent_id: Annotated[
+        str | None, Form(max_length=40, description="The subject's consent (POST /v1/consents).")
+    ] = None,
+    purpose: Annotated[
+        str | None, Form(max_length=100, description="One of the consent's purposes.")
+    ] = None,
     text: Annotated[
         str | None, Form(max_length=5000, description="What is said, for sharper lip sync.")
     ] = None,
+    voice: Annotated[
+        Literal["consented", "synthetic"],
+        Form(
+            description="'consented': the subject's own voice (it is matched against the "
+            "consent); 'synthetic': a synthetic voice, declared as such."
+        ),
+    ] = "consented",
     seed: Annotated[int, Form(ge=0, le=2**31 - 1)] = 0,
     size: Annotated[int, Form(ge=256, le=1024, multiple_of=16)] = 512,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> JobPublic:
-    """Queue a talking-head clip of ``portrait`` saying ``audio``. Answers 202 with the job;
-    a repeated ``Idempotency-Key`` answers 200 with the job it made the first time."""
+    """Ask for a talking-head clip of ``portrait`` saying ``audio`` under a consent.
+
+    The policy decides at once: allowed requests are queued and gray-zone ones held for a
+    reviewer (both 202 with the job); denied ones answer 403 ``policy_denied`` with every
+    reason. A repeated ``Idempotency-Key`` answers 200 with the job it made the first time."""
     portrait_sha, portrait_type = await run_in_threadpool(_store_portrait, services, portrait)
     audio_sha = await run_in_threadpool(_store_audio, services, audio)
     job, created = await run_in_threadpool(
@@ -59,6 +75,9 @@ async def create_generation(
             audio_sha256=audio_sha,
             audio_type=media_type_by_name(audio.filename or ""),
             text=text.strip() or None if text else None,
+            consent_id=consent_id,
+            purpose=purpose,
+            voice_synthetic=voice == "synthetic",
             seed=seed,
             size=size,
             idempotency_key=idempotency_key,
@@ -71,19 +90,8 @@ async def create_generation(
     return JobPublic.of(job)
 
 
-def _store(services: Services, upload: UploadFile, what: str) -> tuple[str, Path]:
-    limit = services.settings.max_upload_bytes
-    if upload.size is not None and upload.size > limit:
-        raise TooLarge(f"the {what} is {upload.size} bytes; the limit is {limit}")
-    try:
-        sha256, _ = services.artifacts.put_stream(upload.file, limit)
-    except ValueError as exc:
-        raise TooLarge(f"the {what} is over the {limit}-byte limit") from exc
-    return sha256, services.artifacts.path_of(sha256)
-
-
 def _store_portrait(services: Services, upload: UploadFile) -> tuple[str, str]:
-    sha256, path = _store(services, upload, "portrait")
+    sha256, path = store_upload(services, upload, "portrait")
     try:
         with Image.open(path) as image:
             pixels = image.width * image.height
@@ -101,7 +109,7 @@ def _store_portrait(services: Services, upload: UploadFile) -> tuple[str, str]:
 
 
 def _store_audio(services: Services, upload: UploadFile) -> str:
-    sha256, path = _store(services, upload, "audio")
+    sha256, path = store_upload(services, upload, "audio")
     try:
         track = read_audio(path)
     except GeneratorError as exc:

@@ -17,7 +17,7 @@ from gateway.errors import NotFound, TooLarge
 from gateway.provenance import manifest_document, verification_document, verify_file
 from gateway.schemas import RegistryEntry, VerifyResult
 from gateway.services import Services
-from gateway.tables import AuditEntry, Clip
+from gateway.tables import AuditEntry, Clip, Consent
 from watermark import read_manifest
 from watermark.provenance import MANIFEST_STORE
 
@@ -39,7 +39,8 @@ def registry_entry(session: Session, clip_id: str) -> tuple[Clip, RegistryEntry]
     leaf = session.get(AuditEntry, clip.audit_index)
     if leaf is None:
         raise NotFound(f"the audit entry of clip {clip_id} is missing")
-    return clip, RegistryEntry.of(clip, leaf.leaf_value)
+    consent = session.get(Consent, clip.consent_id) if clip.consent_id else None
+    return clip, RegistryEntry.of(clip, leaf.leaf_value, consent)
 
 
 @router.get("/registry/{clip_id}", response_model=RegistryEntry)
