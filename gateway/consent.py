@@ -24,7 +24,7 @@ from gateway.errors import Conflict, NotFound
 from gateway.services import Services
 from gateway.tables import Consent, ConsentState, Job, JobState, as_utc, utc_now
 from policy import CaptureJudgement, CaptureMode, CaptureRequest, CodeState, judge_capture
-from policy.statement import statement_for
+from policy.statement import new_code, statement_for
 
 #: Revocation by the subject or by the partner.
 SUBJECT, PARTNER = "subject", "partner"
@@ -49,7 +49,7 @@ class ConsentTerms:
 def open_consent(services: Services, partner_id: str, terms: ConsentTerms) -> tuple[Consent, str]:
     """Create a pending consent; returns it and the capture link's secret (shown once)."""
     rules = services.rules.capture
-    code = "".join(secrets.choice("0123456789") for _ in range(rules.code_digits))
+    code = new_code(rules.code_digits)
     token = secrets.token_urlsafe(32)
     now = utc_now()
     consent = Consent(

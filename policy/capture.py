@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from policy.reasons import Code, Outcome, Reason
 from policy.rules import CaptureRules
-from policy.statement import code_spoken, statement_similarity
+from policy.statement import code_errors, statement_similarity
 
 
 class CaptureMode(StrEnum):
@@ -127,7 +127,8 @@ def judge_capture(
                 "the recording does not say the consent statement; read it out in full",
             )
         )
-    if not code_spoken(evidence.transcript, request.code):
+    scores["code_errors"] = code_errors(evidence.transcript, request.code)
+    if scores["code_errors"] > rules.code_tolerance:
         reasons.append(
             _refuse(Code.CODE_NOT_SPOKEN, "the one-time code on the statement was not spoken")
         )

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from policy.reasons import Outcome
 
 #: The rules file shipped with this version of talkgate.
-DEFAULT_RULES = "rules/2026-11.toml"
+DEFAULT_RULES = "rules/2026-11.2.toml"
 
 
 class PolicyError(Exception):
@@ -48,6 +48,8 @@ class CaptureRules(_Strict):
     #: statement, without the code.
     statement_similarity: float = Field(gt=0, le=1)
     code_digits: int = Field(ge=4, le=12)
+    #: Digit edits (misheard, dropped or added) allowed between the code and what was heard.
+    code_tolerance: int = Field(ge=0, le=2)
     #: Share of sampled video frames that must hold exactly one face.
     face_presence: float = Field(gt=0, le=1)
     #: Share of sampled frames that may hold a second face before the capture is refused.
@@ -97,6 +99,7 @@ def load_rules(path: Path | None = None) -> Rules:
     Raises:
         PolicyError: the file is missing, not TOML, or breaks the schema.
     """
+    where = path or f"shipped with talkgate ({DEFAULT_RULES})"
     try:
         if path is None:
             text = resources.files("policy").joinpath(DEFAULT_RULES).read_text("utf-8")
@@ -104,8 +107,8 @@ def load_rules(path: Path | None = None) -> Rules:
             text = Path(path).read_text("utf-8")
         return Rules.model_validate(tomllib.loads(text))
     except OSError as exc:
-        raise PolicyError(f"cannot read the policy rules {path}: {exc}") from exc
+        raise PolicyError(f"cannot read the policy rules {where}: {exc}") from exc
     except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"the policy rules {path} are not valid TOML: {exc}") from exc
+        raise PolicyError(f"the policy rules {where} are not valid TOML: {exc}") from exc
     except ValidationError as exc:
-        raise PolicyError(f"the policy rules {path} break the schema:\n{exc}") from exc
+        raise PolicyError(f"the policy rules {where} break the schema:\n{exc}") from exc

@@ -3,13 +3,15 @@
 Speech recognition mishears some words ("consent to talkgate" comes back as "can send to talk
 gate"), so the statement is compared letter by letter rather than word by word: the share of
 the statement's letters and digits that the transcript holds in the same order. The one-time
-code is checked exactly, digit for digit, after spoken digit words become digits. A
-transcript that negates ("I do not consent") never passes, however close its letters.
+code is checked digit by digit, after spoken digit words become digits, allowing a stated
+number of misheard, dropped or added digits (the rules' ``code_tolerance``). A transcript
+that negates ("I do not consent") never passes, however close its letters.
 """
 
 from __future__ import annotations
 
 import re
+import secrets
 from difflib import SequenceMatcher
 
 _DIGIT_WORDS = {
@@ -30,9 +32,24 @@ _DIGIT_WORDS = {
     "too": "2",
     "won": "1",
     "ate": "8",
+    "free": "3",
 }
 _NEGATION = re.compile(r"\b(not|never|no|refuse|withdraw|revoke)\b|n't\b", re.IGNORECASE)
 _CODE_INTRO = "My code is"
+#: The digits one-time codes are made of. Nine is left out: Whisper tiny.en hears espeak-ng's
+#: "nine" as "iron".
+CODE_DIGITS = "012345678"
+
+
+def new_code(length: int) -> str:
+    """A fresh one-time code of ``length`` digits from :data:`CODE_DIGITS`, no digit next to
+    itself (speech recognition merges a digit said twice in a row into one)."""
+    code = secrets.choice(CODE_DIGITS)
+    while len(code) < length:
+        digit = secrets.choice(CODE_DIGITS)
+        if digit != code[-1]:
+            code += digit
+    return code
 
 
 def statement_for(subject: str, purposes: list[str], code: str) -> str:
@@ -76,6 +93,23 @@ def spoken_digits(transcript: str) -> str:
     return " ".join(said.split())
 
 
-def code_spoken(transcript: str, code: str) -> bool:
-    """Whether the digits of ``code`` are said one after another in ``transcript``."""
-    return any(code in run for run in spoken_digits(transcript).split())
+def code_errors(transcript: str, code: str) -> int:
+    """The fewest digit edits (one misheard, dropped or added digit each) between ``code``
+    and a stretch of digits said in one run in ``transcript``; ``len(code)`` when none is."""
+    return min(
+        (_edits_to_substring(code, run) for run in spoken_digits(transcript).split()),
+        default=len(code),
+    )
+
+
+def _edits_to_substring(pattern: str, text: str) -> int:
+    """Levenshtein distance from ``pattern`` to its closest substring of ``text``."""
+    previous = [0] * (len(text) + 1)  # a match may start anywhere in text
+    for row, wanted in enumerate(pattern, 1):
+        current = [row]
+        for column, heard in enumerate(text, 1):
+            current.append(
+                min(previous[column - 1] + (wanted != heard), previous[column] + 1, current[-1] + 1)
+            )
+        previous = current
+    return min(previous)  # ... and end anywhere

@@ -36,7 +36,8 @@ class Transcriber:
         """The English text spoken in ``audio`` (16-kHz mono); empty for silence.
 
         Beam search (5) rather than greedy decoding: on synthetic voices it halves the
-        misheard words of a consent statement for a third more time.
+        misheard words of a consent statement for a third more time. Timestamps stay on:
+        without them Whisper now and then drops the last sentence, where the code is.
         """
         if audio.sample_rate != SPEECH_SAMPLE_RATE:
             raise AnalysisError(f"transcription needs {SPEECH_SAMPLE_RATE} Hz audio")
@@ -47,7 +48,6 @@ class Transcriber:
             language="en",
             beam_size=5,
             condition_on_previous_text=False,
-            without_timestamps=True,
             vad_filter=True,
         )
         return " ".join(segment.text.strip() for segment in segments).strip()
