@@ -536,9 +536,12 @@ def demo_command() -> None:
     )
     job, verified = result.job, result.verification
     registry, head = verified["registry"], result.tree_head
+    consent = result.consent
     console.print(
-        f"gateway: {result.gateway_url} (SQLite); the demo partner got a token, "
-        f"generation {job['id']} ran and made clip {job['clip_id']}"
+        f"gateway: {result.gateway_url} (SQLite); the demo partner got a token and opened "
+        f"consent {consent['id']}, which the subject recorded (statement matched "
+        f"{consent['scores']['statement']:.2f}); generation {job['id']} was allowed, ran "
+        f"and made clip {job['clip_id']}"
     )
     console.print(f"talking clip: {result.talking_path} (speech by espeak-ng)")
     document = verified["verification"]

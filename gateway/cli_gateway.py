@@ -57,6 +57,16 @@ def generate_command(
     portrait: Annotated[Path, typer.Argument(help="The portrait: one face.", exists=True)],
     audio: Annotated[Path, typer.Option(help="The speech to say.", exists=True)],
     output: Annotated[Path, typer.Option("--output", "-o", help="The .mp4 to write.")],
+    consent: Annotated[str, typer.Option(help="The subject's recorded consent (its ID, cns_...).")],
+    purpose: Annotated[str, typer.Option(help="One of the purposes the consent covers.")],
+    synthetic_voice: Annotated[
+        bool,
+        typer.Option(
+            "--synthetic-voice",
+            help="The speech is a synthetic voice, not the subject's own (which is otherwise "
+            "matched against the consent).",
+        ),
+    ] = False,
     text: Annotated[str | None, typer.Option(help="What the speech says.")] = None,
     seed: Annotated[int, typer.Option(min=0, help="Seed for blinks and head motion.")] = 0,
     size: Annotated[int, typer.Option(min=256, max=1024, help="Frame side in pixels.")] = 512,
@@ -65,30 +75,32 @@ def generate_command(
         typer.Option(help="Gateway URL (default TALKGATE_SERVER; none: an embedded one)."),
     ] = None,
 ) -> None:
-    """Make a clip through the gateway, as partners do: authenticated, audited, watermarked
-    and signed, and registered."""
+    """Make a clip through the gateway, as partners do: under a subject's recorded consent,
+    decided by the policy, audited, watermarked, signed and registered."""
     settings = get_settings()
     server = server or settings.server
+    options: dict[str, Any] = {
+        "consent_id": consent,
+        "purpose": purpose,
+        "voice": "synthetic" if synthetic_voice else "consented",
+        "text": text,
+        "seed": seed,
+        "size": size,
+    }
     if server is None:
         with _embedded_client(settings, "local") as api:
-            job = _generate(api, portrait, audio, output, text, seed, size)
+            job = _generate(api, portrait, audio, output, options)
     else:
         secret = settings.client_secret.get_secret_value() if settings.client_secret else None
         with GatewayClient(server, settings.client_id, secret) as api:
-            job = _generate(api, portrait, audio, output, text, seed, size)
+            job = _generate(api, portrait, audio, output, options)
     console.print(f"clip {job['clip_id']} written to {output}")
 
 
 def _generate(
-    api: GatewayClient,
-    portrait: Path,
-    audio: Path,
-    output: Path,
-    text: str | None,
-    seed: int,
-    size: int,
+    api: GatewayClient, portrait: Path, audio: Path, output: Path, options: dict[str, Any]
 ) -> dict[str, Any]:
-    job = api.generate(portrait, audio, text=text, seed=seed, size=size)
+    job = api.generate(portrait, audio, **options)
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=errors, transient=True) as bar:
         task = bar.add_task("queued", total=1.0)

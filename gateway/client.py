@@ -2,7 +2,10 @@
 `talkgate verify --server`, the demo).
 
     api = GatewayClient("https://gateway.example", client_id, client_secret)
-    job = api.generate(Path("portrait.png"), Path("speech.wav"))
+    consent = api.open_consent("Alex Morgan", ["product demos"])  # the subject records it
+    job = api.generate(
+        Path("portrait.png"), Path("speech.wav"), consent_id=consent["id"], purpose="product demos"
+    )
     job = api.wait(job["id"], on_progress=print)
     api.download(job["clip_id"], Path("clip.mp4"))
 """
@@ -12,8 +15,10 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import httpx
 from cryptography.exceptions import InvalidSignature
@@ -88,23 +93,58 @@ class GatewayClient:
             raise ApiError(response.status_code, detail)
         return response
 
+    def open_consent(self, subject_name: str, purposes: list[str], **terms: Any) -> dict[str, Any]:
+        """Open a consent request (``terms``: ``valid_days``, ``clip_limit``,
+        ``photo_audio_allowed``); returns it with the statement and the capture link."""
+        body = {"subject_name": subject_name, "purposes": purposes, **terms}
+        return self._call("POST", "/v1/consents", json=body).json()
+
+    def capture_consent(
+        self,
+        capture_url: str,
+        *,
+        recording: Path | None = None,
+        photo: Path | None = None,
+        audio: Path | None = None,
+    ) -> dict[str, Any]:
+        """Send the subject's recording (a video with sound, or a photo plus audio) to their
+        capture link, as the subject does (no credentials); returns the accepted capture."""
+        named = {"recording": recording, "photo": photo, "audio": audio}
+        with ExitStack() as stack:
+            files = {
+                field: (path.name, stack.enter_context(path.open("rb")))
+                for field, path in named.items()
+                if path is not None
+            }
+            link = urlsplit(capture_url).path  # on this gateway, whatever host the link names
+            return self._call("POST", link, authed=False, files=files).json()
+
     def generate(
         self,
         portrait: Path,
         audio: Path,
         *,
+        consent_id: str,
+        purpose: str,
+        voice: Literal["consented", "synthetic"] = "consented",
         text: str | None = None,
         seed: int = 0,
         size: int = 512,
         idempotency_key: str | None = None,
     ) -> dict[str, Any]:
-        """Submit a generation; returns the job."""
+        """Submit a generation under ``consent_id`` for ``purpose``; returns the job.
+
+        ``voice``: "consented" when ``audio`` is the subject's own voice (it is matched
+        against the consent), "synthetic" when it is a synthetic voice.
+        """
+        form = {"consent_id": consent_id, "purpose": purpose, "voice": voice}
+        form |= {"seed": str(seed), "size": str(size), **({"text": text} if text else {})}
         with portrait.open("rb") as face, audio.open("rb") as speech:
             response = self._call(
                 "POST",
                 "/v1/generations",
                 files={"portrait": (portrait.name, face), "audio": (audio.name, speech)},
-                data={"seed": str(seed), "size": str(size), **({"text": text} if text else {})},
+                data=form,
                 headers={"Idempotency-Key": idempotency_key} if idempotency_key else {},
             )
         return response.json()

@@ -2,12 +2,15 @@
 
 Face analysis on the demo portrait (NASA's astronaut portrait of Eileen Collins, public
 domain, shipped in scikit-image) with a landmark overlay, and a motion sweep animated
-locally. Then the gateway: it starts on SQLite, a demo partner authenticates (OAuth2 client
-credentials), submits the portrait and a sentence espeak-ng speaks, the job runs in the
-embedded worker, and the clip comes back watermarked and signed. A third party then
-verifies it with no credentials: the C2PA manifest, the watermark, the registry entry, and
-the audit log's inclusion proof under its signed tree head. Later stages (the learned motion
-model, consent) extend it.
+locally. Then the gateway: it starts on SQLite and a demo partner authenticates (OAuth2
+client credentials). The partner opens a consent request, and the subject gives it the way
+a subject does: their photo plus the statement with its one-time code (read by espeak-ng)
+go through the capture link, where the transcript, the face and the voice are checked.
+Under that consent the partner submits the portrait and a sentence espeak-ng speaks
+(declared synthetic), the policy allows it, the job runs in the embedded worker, and the
+clip comes back watermarked and signed. A third party then verifies it with no
+credentials: the C2PA manifest, the watermark, the registry entry, and the audit log's
+inclusion proof under its signed tree head.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from gateway.models import open_landmarker
 from gateway.partners import local_client
 from gateway.provenance import signing_credentials
 from gateway.settings import Settings
+from gateway.spoken_consent import record_spoken_consent
 from generator import draw_landmarks, write_wav
 from generator.face_model import build_face_model
 from generator.motion import sweep
@@ -46,6 +50,8 @@ class DemoResult:
     #: The talking clip, made through the gateway and downloaded.
     talking_path: Path
     gateway_url: str
+    #: The demo subject's consent, as captured (ID, scores, revocation link).
+    consent: dict[str, Any]
     job: dict[str, Any]
     #: What a third party got back from the public verify route: verdict and registry entry.
     verification: dict[str, Any]
@@ -58,6 +64,10 @@ class DemoResult:
     head_yaw_deg: float
     top_blendshapes: tuple[tuple[str, float], ...]
 
+
+#: The demo subject's name and what the consent covers.
+DEMO_SUBJECT = "Eileen Collins"
+DEMO_PURPOSE = "talkgate demonstrations"
 
 #: What the demo portrait says (synthetic speech: nobody's voice is cloned).
 DEMO_SENTENCE = (
@@ -77,15 +87,17 @@ def run_demo(
     settings: Settings, on_progress: Callable[[dict[str, Any]], object] = lambda job: None
 ) -> DemoResult:
     """Analyse the demo portrait, save the landmark overlay, animate a 12-second motion
-    sweep, then have the demo partner make the portrait say :data:`DEMO_SENTENCE` through
-    the embedded gateway and verify the result as a third party; all under the data
-    directory. ``on_progress`` hears the generation job's state as it changes.
+    sweep, then have the demo partner record the subject's consent and make the portrait say
+    :data:`DEMO_SENTENCE` through the embedded gateway, and verify the result as a third
+    party; all under the data directory. ``on_progress`` hears the generation job's state
+    as it changes.
 
     Raises:
         AssetError: the face landmarker asset is missing or corrupt.
         GeneratorError: face analysis or rendering failed.
         WatermarkError: the watermark key or the signer is unusable.
-        GatewayError: the gateway failed to start, or the clip did not verify.
+        GatewayError: the gateway failed to start, refused the consent or the generation,
+            or the clip did not verify.
     """
     key = load_or_create_key(settings.watermark_key_path)
     credentials = signing_credentials(settings)
@@ -119,7 +131,15 @@ def run_demo(
                 session, services.audit, settings.keys_dir / "demo-client.json", "talkgate demo"
             )
         with GatewayClient(served.url, client_id, secret) as partner:
-            job = partner.generate(portrait_path, speech_path, text=DEMO_SENTENCE)
+            consent = record_spoken_consent(partner, portrait_path, DEMO_SUBJECT, [DEMO_PURPOSE])
+            job = partner.generate(
+                portrait_path,
+                speech_path,
+                consent_id=consent["id"],
+                purpose=DEMO_PURPOSE,
+                voice="synthetic",
+                text=DEMO_SENTENCE,
+            )
             job = partner.wait(job["id"], on_progress)
             if job["state"] != "succeeded":
                 raise GatewayError(f"the demo generation {job['state']}: {job['failure']}")
@@ -142,6 +162,7 @@ def run_demo(
         clip,
         talking_path,
         served.url,
+        consent,
         job,
         verification,
         head,

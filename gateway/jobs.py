@@ -56,9 +56,8 @@ class Submission:
     audio_sha256: str
     audio_type: str
     text: str | None
-    #: Not yet required: requests without one skip the policy (see docs/policy.md).
-    consent_id: str | None
-    purpose: str | None
+    consent_id: str
+    purpose: str
     voice_synthetic: bool
     seed: int
     size: int
@@ -84,14 +83,12 @@ def submit(services: Services, partner_id: str, request: Submission) -> tuple[Jo
         Conflict: the idempotency key was used before for different inputs.
         RateLimited: the partner has ``max_pending_jobs`` held, queued or running already.
     """
-    measures = None
-    if request.consent_id is not None:
-        measures = measure_request(
-            services,
-            services.artifacts.path_of(request.portrait_sha256),
-            services.artifacts.path_of(request.audio_sha256),
-            request.voice_synthetic,
-        )
+    measures = measure_request(
+        services,
+        services.artifacts.path_of(request.portrait_sha256),
+        services.artifacts.path_of(request.audio_sha256),
+        request.voice_synthetic,
+    )
     with services.db.session() as session:
         # One submission per partner at a time: the idempotency lookup, the pending count
         # and the insert then see each other (a row lock on PostgreSQL, the write lock on
@@ -119,11 +116,6 @@ def submit(services: Services, partner_id: str, request: Submission) -> tuple[Jo
                 retry_after=30,
             )
         now = utc_now()
-        if request.consent_id is None or measures is None:
-            job = _new_job(partner_id, request, None, now)
-            session.add(job)
-            services.audit.commit(session, _job_event(job, "job.queued"))
-            return job, True
         partner = session.get(Partner, partner_id)
         assert partner is not None  # the caller's token was checked against it
         decision = decide_request(
@@ -131,7 +123,7 @@ def submit(services: Services, partner_id: str, request: Submission) -> tuple[Jo
             services,
             partner,
             request.consent_id,
-            request.purpose or "",
+            request.purpose,
             request.voice_synthetic,
             measures,
             now,
@@ -158,9 +150,9 @@ def submit(services: Services, partner_id: str, request: Submission) -> tuple[Jo
     return job, True
 
 
-def _new_job(partner_id: str, request: Submission, decision: Decision | None, now: datetime) -> Job:
+def _new_job(partner_id: str, request: Submission, decision: Decision, now: datetime) -> Job:
     """The job for an allowed request (queued) or one sent to review (held)."""
-    held = decision is not None and decision.outcome == Outcome.REVIEW.value
+    held = decision.outcome == Outcome.REVIEW.value
     return Job(
         id="job_" + secrets.token_hex(10),
         partner_id=partner_id,
@@ -174,7 +166,7 @@ def _new_job(partner_id: str, request: Submission, decision: Decision | None, no
         consent_id=request.consent_id,
         purpose=request.purpose,
         voice_synthetic=request.voice_synthetic,
-        decision_id=decision.id if decision else None,
+        decision_id=decision.id,
         seed=request.seed,
         size=request.size,
         clip_id=f"{secrets.randbits(64):016x}",

@@ -11,7 +11,6 @@ the public verify route is rate-limited per address and every client here shares
 from __future__ import annotations
 
 import asyncio
-import io
 import statistics
 import tempfile
 import time
@@ -23,15 +22,17 @@ import httpx
 from PIL import Image
 
 from gateway.bench.report import Metric, Row, Section, Table, measure
+from gateway.client import GatewayClient
 from gateway.clips import model_versions, release_clip
 from gateway.db import Database
-from gateway.demo import demo_portrait
+from gateway.demo import DEMO_PURPOSE, DEMO_SUBJECT, demo_portrait
 from gateway.embedded import gateway_process
 from gateway.models import open_landmarker
 from gateway.partners import create_partner
 from gateway.provenance import signing_credentials
 from gateway.services import open_audit_log
 from gateway.settings import Settings
+from gateway.spoken_consent import record_spoken_consent
 from gateway.tables import Role
 from generator import write_wav
 from generator.face_model import build_face_model
@@ -143,7 +144,7 @@ def _alone(url: str, caller: Caller, clip: bytes) -> list[Row]:
     ]
 
 
-def _inputs(settings: Settings, home: Path) -> tuple[bytes, bytes, bytes]:
+def _inputs(settings: Settings, home: Path) -> tuple[bytes, Path, Path]:
     """A short released clip to verify, and a portrait and speech to submit."""
     portrait = demo_portrait()
     said = Espeak().speak("Hello, this is a load test.", voice="en-us", rate=170)
@@ -158,10 +159,9 @@ def _inputs(settings: Settings, home: Path) -> tuple[bytes, bytes, bytes]:
         audio=said.audio,
         models=model_versions("bench"),
     )
-    png = io.BytesIO()
-    Image.fromarray(portrait).save(png, "PNG")
-    wav = write_wav(home / "speech.wav", said.audio).read_bytes()
-    return released.info.path.read_bytes(), png.getvalue(), wav
+    Image.fromarray(portrait).save(home / "portrait.png")
+    wav = write_wav(home / "speech.wav", said.audio)
+    return released.info.path.read_bytes(), home / "portrait.png", wav
 
 
 def _partners(settings: Settings, count: int) -> list[tuple[str, str]]:
@@ -186,16 +186,19 @@ def _token(url: str, client_id: str, secret: str) -> str:
     return response.json()["access_token"]
 
 
-def _submit(url: str, client_id: str, secret: str, portrait: bytes, speech: bytes) -> str:
-    response = httpx.post(
-        f"{url}/v1/generations",
-        headers={"Authorization": f"Bearer {_token(url, client_id, secret)}"},
-        files={"portrait": ("portrait.png", portrait), "audio": ("speech.wav", speech)},
-        data={"size": "256"},
-        timeout=60,
-    )
-    response.raise_for_status()
-    return response.json()["id"]
+def _submit(url: str, client_id: str, secret: str, portrait: Path, speech: Path) -> str:
+    """A job for the partner to poll, under a consent it records first."""
+    with GatewayClient(url, client_id, secret) as partner:
+        consent = record_spoken_consent(partner, portrait, DEMO_SUBJECT, [DEMO_PURPOSE])
+        job = partner.generate(
+            portrait,
+            speech,
+            consent_id=consent["id"],
+            purpose=DEMO_PURPOSE,
+            voice="synthetic",
+            size=256,
+        )
+    return job["id"]
 
 
 def _section(result: LoadResult, alone: list[Row]) -> Section:

@@ -18,9 +18,12 @@ import pytest
 
 from gateway.settings import Settings
 from tests.utils.gateway import (
+    NO_CONSENT,
+    PURPOSE,
     LiveGateway,
     files,
     generate,
+    give_consent,
     live_gateway,
     png,
     wait_until_finished,
@@ -31,7 +34,7 @@ from tests.utils.gateway import (
 
 @pytest.fixture(scope="module")
 def tiny_portrait() -> bytes:
-    """A valid, very small PNG (no face: it is refused only when the job runs)."""
+    """A valid, very small PNG (no face: the policy would refuse it, after the upload checks)."""
     return png(np.full((16, 16, 3), 128, np.uint8))
 
 
@@ -107,8 +110,9 @@ def test_partners_see_only_their_own_generations_and_the_registry_is_public(
     gateway: LiveGateway, portrait: bytes, speech: bytes
 ) -> None:
     alice, bob = gateway.new_client("Alice"), gateway.new_client("Bob")
+    consent = give_consent(alice, portrait)
     with alice.authed() as a, bob.authed() as b:
-        created = generate(a, portrait, speech)
+        created = generate(a, portrait, speech, consent["id"])
         assert created.status_code == 202, created.text
         job_id = created.json()["id"]
         assert created.headers["location"] == f"/v1/generations/{job_id}"
@@ -192,22 +196,27 @@ def test_an_idempotency_key_returns_the_first_job_or_conflicts(
     gateway_with: Callable[..., LiveGateway], portrait: bytes, speech: bytes, other_speech: bytes
 ) -> None:
     gateway = gateway_with(embedded_worker=False)
-    with gateway.new_client().authed() as api:
+    client = gateway.new_client()
+    consent = give_consent(client, portrait)["id"]
+    with client.authed() as api:
         key = {"Idempotency-Key": "order-1234"}
-        first = generate(api, portrait, speech, key)
+        first = generate(api, portrait, speech, consent, key)
         assert first.status_code == 202, first.text
-        again = generate(api, portrait, speech, key)
+        again = generate(api, portrait, speech, consent, key)
         assert again.status_code == 200, again.text
         assert again.json()["id"] == first.json()["id"]
         assert again.headers["location"] == first.headers["location"]
-        problem(generate(api, portrait, other_speech, key), 409, "conflict")
-        problem(generate(api, png(np.full((64, 64, 3), 9, np.uint8)), speech, key), 409, "conflict")
+        problem(generate(api, portrait, other_speech, consent, key), 409, "conflict")
+        blank = png(np.full((64, 64, 3), 9, np.uint8))
+        problem(generate(api, blank, speech, consent, key), 409, "conflict")
         # A new key is a new job; and keys are per partner.
-        other = generate(api, portrait, speech, {"Idempotency-Key": "order-1235"})
+        other = generate(api, portrait, speech, consent, {"Idempotency-Key": "order-1235"})
         assert other.status_code == 202 and other.json()["id"] != first.json()["id"]
         assert api.get("/v1/generations").json()["count"] == 2
-    with gateway.new_client("Other").authed() as api:
-        theirs = generate(api, portrait, speech, key)
+    other_client = gateway.new_client("Other")
+    theirs_consent = give_consent(other_client, portrait)["id"]
+    with other_client.authed() as api:
+        theirs = generate(api, portrait, speech, theirs_consent, key)
         assert theirs.status_code == 202 and theirs.json()["id"] != first.json()["id"]
 
 
@@ -216,15 +225,23 @@ def test_an_idempotency_key_reused_with_other_parameters_conflicts(
 ) -> None:
     """Same files, different seed or size: a different clip, so not the same request."""
     gateway = gateway_with(embedded_worker=False)
-    with gateway.new_client().authed() as api:
+    client = gateway.new_client()
+    terms = {"consent_id": give_consent(client, portrait)["id"], "purpose": PURPOSE}
+    with client.authed() as api:
         key = {"Idempotency-Key": "order-77"}
         first = api.post(
-            "/v1/generations", files=files(portrait, speech), data={"size": "256"}, headers=key
+            "/v1/generations",
+            files=files(portrait, speech),
+            data={"size": "256", **terms},
+            headers=key,
         )
         assert first.status_code == 202, first.text
         for changed in ({"size": "256", "seed": "7"}, {"size": "512"}):
             response = api.post(
-                "/v1/generations", files=files(portrait, speech), data=changed, headers=key
+                "/v1/generations",
+                files=files(portrait, speech),
+                data={**changed, **terms},
+                headers=key,
             )
             problem(response, 409, "conflict")
 
@@ -247,14 +264,15 @@ def concurrently(
 
 
 def test_concurrent_retries_with_one_idempotency_key_all_get_the_one_job(
-    gateway_with: Callable[..., LiveGateway], tiny_portrait: bytes, speech: bytes
+    gateway_with: Callable[..., LiveGateway], portrait: bytes, speech: bytes
 ) -> None:
     """A client retrying on a timeout may well send the same request twice at once."""
     gateway = gateway_with(embedded_worker=False, max_pending_jobs=50)
     client = gateway.new_client()
+    consent = give_consent(client, portrait)["id"]
     key = {"Idempotency-Key": "retry-me"}
     answers = concurrently(
-        gateway, client.token(), 8, lambda api: generate(api, tiny_portrait, speech, key)
+        gateway, client.token(), 8, lambda api: generate(api, portrait, speech, consent, key)
     )
     statuses = sorted(r.status_code for r in answers)
     errors = [r.text for r in answers if r.status_code >= 300]
@@ -276,8 +294,8 @@ def test_an_upload_over_max_upload_bytes_is_413(
     gateway = gateway_with(max_upload_bytes=2048, embedded_worker=False)
     assert len(portrait) > 2048 and len(speech) > 2048 and len(tiny_portrait) < 2048
     with gateway.new_client().authed() as api:
-        problem(generate(api, portrait, speech), 413, "too_large")  # the portrait
-        problem(generate(api, tiny_portrait, speech), 413, "too_large")  # the audio
+        problem(generate(api, portrait, speech, NO_CONSENT), 413, "too_large")  # the portrait
+        problem(generate(api, tiny_portrait, speech, NO_CONSENT), 413, "too_large")  # the audio
         assert api.get("/v1/generations").json()["count"] == 0
     verify = httpx.post(
         f"{gateway.url}/v1/verify", files={"file": ("big.png", portrait, "image/png")}
@@ -301,7 +319,7 @@ def test_a_portrait_that_is_not_an_image_is_422(
         not_an_image = portrait[: len(portrait) // 2]
     gateway = gateway_with(embedded_worker=False)
     with gateway.new_client().authed() as api:
-        response = generate(api, not_an_image, speech)
+        response = generate(api, not_an_image, speech, NO_CONSENT)
         assert response.status_code == 422, response.text
         assert response.headers["content-type"].startswith("application/problem+json")
         assert response.json()["code"] in ("invalid_request", "unusable_input")
@@ -320,7 +338,7 @@ def test_audio_that_is_not_audio_is_422(
             portrait,  # an image: no audio stream
             speech[: len(speech) // 20],  # cut short: under half a second
         ):
-            response = generate(api, portrait, audio)
+            response = generate(api, portrait, audio, NO_CONSENT)
             assert response.status_code == 422, response.text
             assert response.headers["content-type"].startswith("application/problem+json")
             assert response.json()["code"] == "invalid_request"
@@ -332,7 +350,7 @@ def test_audio_longer_than_max_audio_s_is_413(
 ) -> None:
     gateway = gateway_with(max_audio_s=0.6, embedded_worker=False)
     with gateway.new_client().authed() as api:
-        body = problem(generate(api, portrait, speech), 413, "too_large")
+        body = problem(generate(api, portrait, speech, NO_CONSENT), 413, "too_large")
         assert "0.6" in body["detail"]
         assert api.get("/v1/generations").json()["count"] == 0
 
@@ -364,28 +382,31 @@ def test_a_generation_past_max_pending_jobs_is_429_with_retry_after(
     gateway_with: Callable[..., LiveGateway], portrait: bytes, speech: bytes
 ) -> None:
     gateway = gateway_with(max_pending_jobs=1, embedded_worker=False)
-    with gateway.new_client().authed() as api:
-        first = generate(api, portrait, speech)
+    client, other = gateway.new_client(), gateway.new_client("Other")
+    consent, others = give_consent(client, portrait)["id"], give_consent(other, portrait)["id"]
+    with client.authed() as api:
+        first = generate(api, portrait, speech, consent)
         assert first.status_code == 202 and first.json()["state"] == "queued", first.text
-        second = generate(api, portrait, speech)
+        second = generate(api, portrait, speech, consent)
         problem(second, 429, "rate_limited")
         retry_after = second.headers["retry-after"]
         assert retry_after.isdigit() and int(retry_after) >= 1
         # A cancelled job no longer counts.
         assert api.post(f"/v1/generations/{first.json()['id']}/cancel").status_code == 200
-        assert generate(api, portrait, speech).status_code == 202
+        assert generate(api, portrait, speech, consent).status_code == 202
     # The cap is per partner.
-    with gateway.new_client("Other").authed() as api:
-        assert generate(api, portrait, speech).status_code == 202
+    with other.authed() as api:
+        assert generate(api, portrait, speech, others).status_code == 202
 
 
 def test_concurrent_generations_cannot_overrun_max_pending_jobs(
-    gateway_with: Callable[..., LiveGateway], tiny_portrait: bytes, speech: bytes
+    gateway_with: Callable[..., LiveGateway], portrait: bytes, speech: bytes
 ) -> None:
     gateway = gateway_with(max_pending_jobs=2, embedded_worker=False)
     client = gateway.new_client()
+    consent = give_consent(client, portrait)["id"]
     answers = concurrently(
-        gateway, client.token(), 12, lambda api: generate(api, tiny_portrait, speech)
+        gateway, client.token(), 12, lambda api: generate(api, portrait, speech, consent)
     )
     assert all(r.status_code in (202, 429) for r in answers), [r.text for r in answers]
     assert sum(r.status_code == 202 for r in answers) == 2
@@ -400,8 +421,10 @@ def test_a_queued_generation_can_be_cancelled_once(
     gateway_with: Callable[..., LiveGateway], portrait: bytes, speech: bytes
 ) -> None:
     gateway = gateway_with(embedded_worker=False)
-    with gateway.new_client().authed() as api:
-        job = generate(api, portrait, speech).json()
+    client = gateway.new_client()
+    consent = give_consent(client, portrait)["id"]
+    with client.authed() as api:
+        job = generate(api, portrait, speech, consent).json()
         assert job["state"] == "queued"
         cancelled = api.post(f"/v1/generations/{job['id']}/cancel")
         assert cancelled.status_code == 200, cancelled.text
@@ -414,8 +437,10 @@ def test_the_event_stream_of_a_finished_generation_gives_its_final_state_and_end
     gateway_with: Callable[..., LiveGateway], portrait: bytes, speech: bytes
 ) -> None:
     gateway = gateway_with(embedded_worker=False)
-    with gateway.new_client().authed() as api:
-        job = generate(api, portrait, speech).json()
+    client = gateway.new_client()
+    consent = give_consent(client, portrait)["id"]
+    with client.authed() as api:
+        job = generate(api, portrait, speech, consent).json()
         assert api.post(f"/v1/generations/{job['id']}/cancel").status_code == 200
         started = time.monotonic()
         stream = events(api, job["id"])

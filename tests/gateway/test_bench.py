@@ -125,7 +125,7 @@ def test_the_load_run_counts_answers_and_keeps_429s_apart(
 
     from gateway.bench.load import Caller, run_load
     from generator import AudioTrack, write_wav
-    from tests.utils.gateway import live_gateway
+    from tests.utils.gateway import PURPOSE, give_consent, live_gateway
 
     png = io.BytesIO()
     Image.fromarray(astronaut).save(png, "PNG")
@@ -136,6 +136,11 @@ def test_the_load_run_counts_answers_and_keeps_429s_apart(
     )
     with live_gateway(small) as gateway:
         client = gateway.new_client()
+        terms = {
+            "consent_id": give_consent(client, png.getvalue())["id"],
+            "purpose": PURPOSE,
+            "voice": "synthetic",
+        }
         callers = []
         for _ in range(2):
             token = client.token()
@@ -143,6 +148,7 @@ def test_the_load_run_counts_answers_and_keeps_429s_apart(
                 "/v1/generations",
                 headers={"Authorization": f"Bearer {token}"},
                 files={"portrait": ("p.png", png.getvalue()), "audio": ("s.wav", speech)},
+                data=terms,
             )
             assert job.status_code == 202, job.text
             callers.append(Caller(token, job.json()["id"]))

@@ -29,7 +29,9 @@ def test_demo_makes_a_clip_through_the_gateway_and_verifies_it_as_a_third_party(
     assert talking.audio_duration_s is not None and talking.audio_duration_s > 4
     assert abs(talking.audio_duration_s - talking.video_duration_s) <= 1 / 25
     assert "verified: TRUSTED." in done.stdout
-    assert "the demo partner got a token, generation job_" in done.stdout
+    assert "the demo partner got a token and opened consent cns_" in done.stdout
+    assert "which the subject recorded" in done.stdout
+    assert "generation job_" in done.stdout and "was allowed" in done.stdout
     assert "proven in the signed log of" in done.stdout
     assert "entries, intact" in done.stdout
     assert (settings.home / "talkgate.db").exists()

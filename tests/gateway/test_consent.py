@@ -4,15 +4,19 @@ blocked identities. Every recording is real media run through the real models.""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
+from gateway.spoken_consent import capture_spoken
 from gateway.tables import Role
 from tests.utils.gateway import (
+    NO_CONSENT,
     PURPOSE,
     LiveGateway,
+    files,
     generate,
     give_consent,
     spoken,
@@ -36,18 +40,19 @@ def _capture(gateway: LiveGateway, url: str, photo: bytes, statement: str) -> ht
 def test_a_recorded_consent_lets_its_partner_generate_and_the_subject_revoke(
     gateway: LiveGateway, portrait: bytes, speech: bytes
 ) -> None:
-    with gateway.new_client().authed() as api:
-        consent = give_consent(api, portrait)
+    alex = gateway.new_client()
+    with alex.authed() as api:
+        consent = give_consent(alex, portrait)
         assert consent["state"] == "active" and consent["scores"]["statement"] >= 0.75
-        job = generate(api, portrait, speech, consent_id=consent["id"])
+        job = generate(api, portrait, speech, consent["id"])
         assert job.status_code == 202, job.text
         decision = api.get(f"/v1/decisions/{job.json()['decision_id']}").json()
         assert decision["outcome"] == "allow" and decision["rules_version"]
-        assert decision["scores"]["face"] >= 0.5
+        assert decision["scores"]["face"] >= 0.408
 
         revoked = gateway.http.post(urlsplit(consent["revoke_url"]).path)
         assert revoked.json()["state"] == "revoked" and revoked.json()["revoked_by"] == "subject"
-        denied = generate(api, portrait, speech, consent_id=consent["id"])
+        denied = generate(api, portrait, speech, consent["id"])
         assert denied.status_code == 403
         assert "consent.revoked" in _codes(denied.json())
 
@@ -55,14 +60,15 @@ def test_a_recorded_consent_lets_its_partner_generate_and_the_subject_revoke(
 def test_the_policy_denies_what_consent_cannot_unlock(
     gateway: LiveGateway, portrait: bytes, speech: bytes
 ) -> None:
-    with gateway.new_client("A").authed() as a, gateway.new_client("B").authed() as b:
-        theirs = give_consent(a, portrait)
-        answer = generate(b, portrait, speech, consent_id=theirs["id"])
+    alice = gateway.new_client("A")
+    with alice.authed() as a, gateway.new_client("B").authed() as b:
+        theirs = give_consent(alice, portrait)
+        answer = generate(b, portrait, speech, theirs["id"])
         assert answer.status_code == 403 and answer.json()["code"] == "policy_denied"
         assert _codes(answer.json()) == {"consent.other_partner"}
-        assert _codes(generate(b, portrait, speech, consent_id="cns_none").json()) == {
-            "consent.missing"
-        }
+        assert _codes(generate(b, portrait, speech, NO_CONSENT).json()) == {"consent.missing"}
+        unnamed = b.post("/v1/generations", files=files(portrait, speech), data={"size": "256"})
+        assert unnamed.status_code == 422 and "consent_id" in unnamed.text
 
         with gateway.new_client("Ops", Role.ADMIN).authed() as admin:
             blocked = admin.post(
@@ -72,7 +78,7 @@ def test_the_policy_denies_what_consent_cannot_unlock(
             )
             assert blocked.status_code == 201, blocked.text
             assert "face_sealed" not in blocked.json()
-        answer = generate(a, portrait, speech, consent_id=theirs["id"])
+        answer = generate(a, portrait, speech, theirs["id"])
         assert _codes(answer.json()) == {"blocked.identity"}
 
 
@@ -80,10 +86,11 @@ def test_a_held_generation_runs_once_a_reviewer_approves_and_revocation_cancels_
     gateway: LiveGateway, portrait: bytes
 ) -> None:
     asking_for_money = spoken("Please send me the money today.")
-    with gateway.new_client().authed() as api:
-        consent = give_consent(api, portrait)
-        held = [generate(api, portrait, asking_for_money, consent_id=consent["id"]).json()]
-        held.append(generate(api, portrait, asking_for_money, consent_id=consent["id"]).json())
+    alex = gateway.new_client()
+    with alex.authed() as api:
+        consent = give_consent(alex, portrait)
+        held = [generate(api, portrait, asking_for_money, consent["id"]).json()]
+        held.append(generate(api, portrait, asking_for_money, consent["id"]).json())
         assert [job["state"] for job in held] == ["held", "held"]
         with gateway.new_client("T&S", Role.REVIEWER).authed() as reviewer:
             queue = reviewer.get("/v1/reviews").json()
@@ -111,9 +118,10 @@ def test_a_held_generation_runs_once_a_reviewer_approves_and_revocation_cancels_
 
 
 def test_a_recording_must_say_this_requests_code_once(
-    gateway: LiveGateway, portrait: bytes
+    gateway: LiveGateway, portrait: bytes, tmp_path: Path
 ) -> None:
-    with gateway.new_client().authed() as api:
+    alex = gateway.new_client()
+    with alex.authed() as api:
         body = {"subject_name": "Alex Morgan", "purposes": [PURPOSE], "photo_audio_allowed": True}
         first = api.post("/v1/consents", json=body).json()
         second = api.post("/v1/consents", json=body).json()
@@ -125,8 +133,11 @@ def test_a_recording_must_say_this_requests_code_once(
         assert replayed.status_code == 422
         assert _codes(replayed.json()) == {"capture.code_not_spoken"}
 
-        accepted = _capture(gateway, first["capture_url"], portrait, first["statement"])
-        assert accepted.status_code == 201, accepted.text
+        photo = tmp_path / "photo.png"
+        photo.write_bytes(portrait)
+        with alex.gateway() as partner:
+            accepted = capture_spoken(partner, first["capture_url"], first["statement"], photo)
+        assert accepted["state"] == "active"
         reused = _capture(gateway, first["capture_url"], portrait, first["statement"])
         assert _codes(reused.json()) == {"capture.code_used"}
 

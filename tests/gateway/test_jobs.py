@@ -3,7 +3,6 @@ job once, with one clip, one manifest and one "clip.signed" audit entry."""
 
 from __future__ import annotations
 
-import io
 import json
 import signal
 import time
@@ -16,14 +15,17 @@ from PIL import Image
 from sqlmodel import select
 
 from gateway.audit.log import AuditLog, verify_log
+from gateway.client import GatewayClient
 from gateway.db import Database
 from gateway.embedded import free_port, gateway_process
 from gateway.partners import create_partner
 from gateway.services import open_audit_log
 from gateway.settings import Settings
+from gateway.spoken_consent import record_spoken_consent
 from gateway.tables import Clip, Job, JobState, Role
 from generator import write_wav
 from generator.speech import Espeak
+from tests.utils.gateway import PURPOSE
 
 pytestmark = pytest.mark.slow
 
@@ -46,24 +48,23 @@ def test_a_gateway_killed_mid_job_finishes_it_once_after_a_restart(
         )
     speech = Espeak().speak("Testing restarts. " * 8, voice="en-us", rate=150).audio
     audio = write_wav(tmp_path / "speech.wav", speech)
-    portrait = io.BytesIO()
-    Image.fromarray(astronaut).save(portrait, "PNG")
+    portrait = tmp_path / "portrait.png"
+    Image.fromarray(astronaut).save(portrait)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     lease = {"TALKGATE_JOB_LEASE_S": "3"}
 
     with gateway_process(gateway_settings, port, lease) as (_, first):
-        submitted = httpx.post(
-            f"{url}/v1/generations",
-            headers=_token(url, partner.client_id, secret),
-            files={
-                "portrait": ("a.png", portrait.getvalue()),
-                "audio": ("s.wav", audio.read_bytes()),
-            },
-            data={"size": "256"},
-        )
-        assert submitted.status_code == 202, submitted.text
-        job_id = submitted.json()["id"]
+        with GatewayClient(url, partner.client_id, secret) as api:
+            consent = record_spoken_consent(api, portrait, "Alex Morgan", [PURPOSE])
+            job_id = api.generate(
+                portrait,
+                audio,
+                consent_id=consent["id"],
+                purpose=PURPOSE,
+                voice="synthetic",
+                size=256,
+            )["id"]
         deadline = time.monotonic() + 120
         while True:
             with db.session() as session:

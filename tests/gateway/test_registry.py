@@ -6,10 +6,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from generator import write_wav
 from generator.speech import Espeak
-from tests.utils.gateway import LiveGateway, files, generate, png, wait_until_finished
+from tests.utils.gateway import (
+    PURPOSE,
+    LiveGateway,
+    files,
+    generate,
+    give_consent,
+    png,
+    wait_until_finished,
+)
 from tests.utils.media import remux
 
 
@@ -19,8 +28,11 @@ def test_a_stripped_clip_leads_to_the_manifest_signed_at_release(
     # Three seconds at 512 px: enough frames for the watermark to name the clip reliably.
     said = Espeak().speak("A clip that loses its manifest keeps its mark.", voice="en-us")
     speech = write_wav(tmp_path / "speech.wav", said.audio).read_bytes()
-    with gateway.new_client().authed() as api:
-        submitted = api.post("/v1/generations", files=files(portrait, speech), data={"size": "512"})
+    client = gateway.new_client()
+    terms = {"consent_id": give_consent(client, portrait)["id"], "purpose": PURPOSE}
+    with client.authed() as api:
+        data = {"size": "512", "voice": "synthetic", **terms}
+        submitted = api.post("/v1/generations", files=files(portrait, speech), data=data)
         job = wait_until_finished(api, submitted.json()["id"])
         assert job["state"] == "succeeded", job
         released = tmp_path / "released.mp4"
@@ -40,11 +52,17 @@ def test_a_stripped_clip_leads_to_the_manifest_signed_at_release(
 
 
 def test_a_failed_generation_says_why_in_words_the_partner_can_act_on(
-    gateway: LiveGateway, speech: bytes
+    gateway: LiveGateway, portrait: bytes, astronaut: np.ndarray, speech: bytes
 ) -> None:
-    noise = np.random.default_rng(0).integers(0, 256, (320, 320, 3), dtype=np.uint8)
-    with gateway.new_client().authed() as api:
-        job = wait_until_finished(api, generate(api, png(noise), speech).json()["id"])
+    # The consented face, too small to animate: the policy allows it, the generator cannot.
+    small = np.full((512, 512, 3), 200, np.uint8)
+    small[:300, :300] = np.asarray(Image.fromarray(astronaut).resize((300, 300)))
+    client = gateway.new_client()
+    consent = give_consent(client, portrait)["id"]
+    with client.authed() as api:
+        submitted = generate(api, png(small), speech, consent)
+        assert submitted.status_code == 202, submitted.text
+        job = wait_until_finished(api, submitted.json()["id"])
     assert job["state"] == "failed"
     assert "face" in job["failure"].lower()
     assert "Traceback" not in job["failure"] and "/" not in job["failure"].split("\n")[0]

@@ -11,16 +11,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import numpy as np
 from PIL import Image
 
+from gateway.client import GatewayClient
 from gateway.embedded import embedded_gateway
 from gateway.partners import create_partner
 from gateway.services import Services
 from gateway.settings import Settings
+from gateway.spoken_consent import record_spoken_consent
 from gateway.tables import Role
 
 
@@ -38,6 +39,10 @@ class Client:
         response = self.http.post("/oauth/token", data=data, auth=(self.client_id, self.secret))
         assert response.status_code == 200, response.text
         return response.json()["access_token"]
+
+    def gateway(self) -> GatewayClient:
+        """The partner's own client library, with these credentials."""
+        return GatewayClient(str(self.http.base_url), self.client_id, self.secret)
 
     def authed(self, scope: str | None = None) -> httpx.Client:
         """A client on the same server that sends a fresh token with every request."""
@@ -88,6 +93,9 @@ def files(portrait: bytes, audio: bytes) -> dict[str, tuple[str, bytes, str]]:
 #: The purpose test consents cover.
 PURPOSE = "product demos"
 
+#: A consent ID no gateway has: for requests that must fail before the policy is asked.
+NO_CONSENT = "cns_none"
+
 
 def spoken(text: str, rate: int = 150) -> bytes:
     """``text`` read by espeak-ng, as a WAV."""
@@ -99,40 +107,24 @@ def spoken(text: str, rate: int = 150) -> bytes:
         return write_wav(Path(work) / "said.wav", said.audio).read_bytes()
 
 
-def give_consent(api: httpx.Client, photo: bytes, **terms: object) -> dict[str, Any]:
-    """Open a consent for ``api``'s partner and record it the real way: ``photo`` plus
+def give_consent(client: Client, photo: bytes, **terms: object) -> dict[str, Any]:
+    """Open a consent for ``client``'s partner and record it the real way: ``photo`` plus
     espeak-ng reading the statement, through the public capture link."""
-    body = {"subject_name": "Alex Morgan", "purposes": [PURPOSE], "photo_audio_allowed": True}
-    opened = api.post("/v1/consents", json={**body, **terms})
-    assert opened.status_code == 201, opened.text
-    consent = opened.json()
-    capture = urlsplit(consent["capture_url"]).path
-    # Whisper tiny.en now and then mishears one digit of espeak's code; a subject would
-    # simply record again, slower, and so does this helper.
-    for rate in (150, 130, 110):
-        media = {
-            "photo": ("photo.png", photo, "image/png"),
-            "audio": ("statement.wav", spoken(consent["statement"], rate), "audio/wav"),
-        }
-        with httpx.Client(base_url=str(api.base_url), timeout=120) as public:
-            captured = public.post(capture, files=media)
-        if captured.status_code == 201:
-            break
-    assert captured.status_code == 201, captured.text
-    return {**consent, **captured.json()}
+    with tempfile.TemporaryDirectory() as work, client.gateway() as partner:
+        photo_path = Path(work) / "photo.png"
+        photo_path.write_bytes(photo)
+        return record_spoken_consent(partner, photo_path, "Alex Morgan", [PURPOSE], **terms)
 
 
 def generate(
     api: httpx.Client,
     portrait: bytes,
     audio: bytes,
+    consent_id: str,
     headers: dict[str, str] | None = None,
-    consent_id: str | None = None,
 ) -> httpx.Response:
-    """Submit a 256-pixel generation with a synthetic voice (under ``consent_id``, if any)."""
-    data = {"size": "256", "voice": "synthetic"}
-    if consent_id is not None:
-        data |= {"consent_id": consent_id, "purpose": PURPOSE}
+    """Submit a 256-pixel generation under ``consent_id``, its voice declared synthetic."""
+    data = {"size": "256", "voice": "synthetic", "consent_id": consent_id, "purpose": PURPOSE}
     return api.post("/v1/generations", files=files(portrait, audio), data=data, headers=headers)
 
 

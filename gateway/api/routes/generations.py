@@ -39,11 +39,9 @@ async def create_generation(
     portrait: Annotated[UploadFile, File(description="One face: PNG, JPEG or WebP.")],
     audio: Annotated[UploadFile, File(description="Speech: WAV, MP3, FLAC, M4A or OGG.")],
     consent_id: Annotated[
-        str | None, Form(max_length=40, description="The subject's consent (POST /v1/consents).")
-    ] = None,
-    purpose: Annotated[
-        str | None, Form(max_length=100, description="One of the consent's purposes.")
-    ] = None,
+        str, Form(max_length=40, description="The subject's consent (POST /v1/consents).")
+    ],
+    purpose: Annotated[str, Form(max_length=100, description="One of the consent's purposes.")],
     text: Annotated[
         str | None, Form(max_length=5000, description="What is said, for sharper lip sync.")
     ] = None,
