@@ -21,7 +21,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from gateway import assets as asset_store
-from gateway import cli_gateway
+from gateway import cli_consent, cli_gateway
 from gateway.errors import AssetError, DatasetError, GatewayError
 from gateway.settings import get_settings
 from generator import GeneratorError
@@ -38,6 +38,7 @@ app = typer.Typer(
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
 cli_gateway.register(app)
+app.add_typer(cli_consent.consent_app, name="consent")
 
 
 def _print_version(value: bool) -> None:

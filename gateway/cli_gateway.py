@@ -77,8 +77,6 @@ def generate_command(
 ) -> None:
     """Make a clip through the gateway, as partners do: under a subject's recorded consent,
     decided by the policy, audited, watermarked, signed and registered."""
-    settings = get_settings()
-    server = server or settings.server
     options: dict[str, Any] = {
         "consent_id": consent,
         "purpose": purpose,
@@ -87,13 +85,8 @@ def generate_command(
         "seed": seed,
         "size": size,
     }
-    if server is None:
-        with _embedded_client(settings, "local") as api:
-            job = _generate(api, portrait, audio, output, options)
-    else:
-        secret = settings.client_secret.get_secret_value() if settings.client_secret else None
-        with GatewayClient(server, settings.client_id, secret) as api:
-            job = _generate(api, portrait, audio, output, options)
+    with partner_client(get_settings(), server) as api:
+        job = _generate(api, portrait, audio, output, options)
     console.print(f"clip {job['clip_id']} written to {output}")
 
 
@@ -113,6 +106,20 @@ def _generate(
         raise GatewayError(f"generation {job.get('id')} {job.get('state')}: {job.get('failure')}")
     api.download(job["clip_id"], output)
     return job
+
+
+@contextmanager
+def partner_client(settings: Settings, server: str | None) -> Iterator[GatewayClient]:
+    """A client of the gateway at ``server`` (or ``TALKGATE_SERVER``) with the configured
+    credentials; with neither, of an embedded gateway as this machine's partner "local"."""
+    server = server or settings.server
+    if server is None:
+        with _embedded_client(settings, "local") as api:
+            yield api
+    else:
+        secret = settings.client_secret.get_secret_value() if settings.client_secret else None
+        with GatewayClient(server, settings.client_id, secret) as api:
+            yield api
 
 
 @contextmanager

@@ -99,6 +99,21 @@ class GatewayClient:
         body = {"subject_name": subject_name, "purposes": purposes, **terms}
         return self._call("POST", "/v1/consents", json=body).json()
 
+    def list_consents(self) -> list[dict[str, Any]]:
+        """The partner's consents, newest first (every page)."""
+        consents: list[dict[str, Any]] = []
+        while True:
+            page = self._call(
+                "GET", "/v1/consents", params={"limit": 100, "offset": len(consents)}
+            ).json()
+            consents += page["data"]
+            if not page["data"] or len(consents) >= page["count"]:
+                return consents
+
+    def revoke_consent(self, consent_id: str) -> dict[str, Any]:
+        """Revoke a consent of this partner's at once; returns it, revoked."""
+        return self._call("POST", f"/v1/consents/{consent_id}/revoke").json()
+
     def capture_consent(
         self,
         capture_url: str,

@@ -12,6 +12,7 @@ import pytest
 from gateway.embedded import gateway_process
 from gateway.settings import Settings
 from tests.utils.cli import run_talkgate as talkgate
+from tests.utils.gateway import PURPOSE, spoken
 
 
 def test_an_operator_creates_lists_and_suspends_clients(settings: Settings) -> None:
@@ -69,11 +70,33 @@ def test_a_partner_generates_through_a_server_and_a_third_party_verifies_there(
             "TALKGATE_CLIENT_ID": record["client_id"],
             "TALKGATE_CLIENT_SECRET": record["client_secret"],
         }
-        clip = tmp_path / "clip.mp4"
-        done = talkgate(
-            "generate", str(tmp_path / "portrait.png"), "--audio", str(tmp_path / "speech.wav"),
-            "--size", "256", "-o", str(clip), home=tmp_path / "partner-home", env=partner,
+        opened = talkgate(
+            "consent", "open", "--subject", "Alex Morgan", "--purpose", PURPOSE,
+            "--photo-audio", "--json", home=tmp_path / "partner-home", env=partner,
         )  # fmt: skip
+        assert opened.returncode == 0, opened.stderr
+        consent = json.loads(opened.stdout)
+        # The subject: no credentials, only the link; refused, they read it again, slower.
+        for rate in (150, 130, 110):
+            (tmp_path / "statement.wav").write_bytes(spoken(consent["statement"], rate))
+            recorded = talkgate(
+                "consent", "record", consent["capture_url"], "--photo",
+                str(tmp_path / "portrait.png"), "--audio", str(tmp_path / "statement.wav"),
+                home=tmp_path / "subject-home", env={"TALKGATE_SERVER": url},
+            )  # fmt: skip
+            if recorded.returncode == 0:
+                break
+            assert "not accepted" in recorded.stderr and "Traceback" not in recorded.stderr
+        assert recorded.returncode == 0, recorded.stderr
+        assert "revoke it any time" in recorded.stdout
+
+        clip = tmp_path / "clip.mp4"
+        generation = (
+            "generate", str(tmp_path / "portrait.png"), "--audio", str(tmp_path / "speech.wav"),
+            "--consent", consent["id"], "--purpose", PURPOSE, "--synthetic-voice",
+            "--size", "256",
+        )  # fmt: skip
+        done = talkgate(*generation, "-o", str(clip), home=tmp_path / "partner-home", env=partner)
         assert done.returncode == 0, done.stderr
         assert clip.stat().st_size > 0 and "written to" in done.stdout
 
@@ -84,8 +107,18 @@ def test_a_partner_generates_through_a_server_and_a_third_party_verifies_there(
         assert "proven in the signed log" in checked.stdout
 
         wrong = talkgate(
-            "generate", str(tmp_path / "portrait.png"), "--audio", str(tmp_path / "speech.wav"),
-            "-o", str(tmp_path / "x.mp4"), home=tmp_path / "partner-home",
+            *generation, "-o", str(tmp_path / "x.mp4"), home=tmp_path / "partner-home",
             env={**partner, "TALKGATE_CLIENT_SECRET": "wrong"},
         )  # fmt: skip
         assert wrong.returncode == 1 and "401" in wrong.stderr and "Traceback" not in wrong.stderr
+
+        listed = talkgate("consent", "list", home=tmp_path / "partner-home", env=partner)
+        assert consent["id"] in listed.stdout and "active" in listed.stdout
+        revoked = talkgate(
+            "consent", "revoke", consent["id"], home=tmp_path / "partner-home", env=partner
+        )
+        assert revoked.returncode == 0 and "revoked" in revoked.stdout, revoked.stderr
+        refused = talkgate(
+            *generation, "-o", str(tmp_path / "y.mp4"), home=tmp_path / "partner-home", env=partner
+        )
+        assert refused.returncode == 1 and "403" in refused.stderr and "revoked" in refused.stderr
