@@ -190,6 +190,20 @@ def partner_suspend_command(
     console.print(f"suspended {suspended.name!r} ({suspended.id})")
 
 
+@admin_app.command("purge-consent-media")
+def purge_consent_media_command() -> None:
+    """Delete consent recordings past their retention now (the worker also does it hourly);
+    the consents and their sealed embeddings stay."""
+    from gateway.consent import purge_expired_media
+
+    settings = get_settings()
+    with _offline_services() as (db, audit):
+        purged = purge_expired_media(db, audit, settings.consent_media_dir)
+    console.print(
+        f"deleted {purged} consent recording(s) older than {settings.consent_media_days} days"
+    )
+
+
 @admin_app.command("rotate-token-key")
 def rotate_token_key_command() -> None:
     """Sign new access tokens with a new key; tokens signed before stay valid until they

@@ -20,6 +20,8 @@ from pathlib import Path
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from gateway.audit.log import AuditLog
+from gateway.db import Database
 from gateway.errors import Conflict, NotFound
 from gateway.services import Services
 from gateway.tables import Consent, ConsentState, Job, JobState, as_utc, utc_now
@@ -216,16 +218,18 @@ def revoke(services: Services, consent_id: str, by: str) -> tuple[Consent, list[
     return consent, stopped
 
 
-def purge_expired_media(services: Services) -> int:
-    """Delete consent recordings past their retention; returns how many were deleted."""
+def purge_expired_media(db: Database, audit: AuditLog, media_dir: Path) -> int:
+    """Delete consent recordings past their retention (``TALKGATE_CONSENT_MEDIA_DAYS``),
+    each deletion audited; returns how many were deleted. The worker runs this hourly;
+    `talkgate admin purge-consent-media` runs it now."""
     now = utc_now()
-    with services.db.session() as session:
+    with db.session() as session:
         due = session.exec(select(Consent).where(col(Consent.media_expires_at) <= now)).all()
         for consent in due:
-            shutil.rmtree(services.settings.consent_media_dir / consent.id, ignore_errors=True)
+            shutil.rmtree(media_dir / consent.id, ignore_errors=True)
             consent.media_expires_at = None
             session.add(consent)
-            services.audit.commit(session, _event(consent, "consent.media_deleted"))
+            audit.commit(session, _event(consent, "consent.media_deleted"))
     return len(due)
 
 

@@ -13,6 +13,7 @@ import logging
 import secrets
 import shutil
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,6 +23,7 @@ from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
 from gateway.clips import ReleasedClip, model_versions, release_clip
+from gateway.consent import purge_expired_media
 from gateway.decisions import decide_request, decision_event, decision_row, measure_request
 from gateway.errors import Conflict, NotFound, PolicyDenied, RateLimited
 from gateway.models import open_landmarker
@@ -221,13 +223,19 @@ def cancel(services: Services, partner_id: str, job_id: str) -> Job:
     return job
 
 
+#: How often the worker, when idle, deletes consent recordings past their retention.
+PURGE_EVERY_S = 3600.0
+
+
 class Worker:
-    """Runs jobs one at a time in a background thread (the embedded default)."""
+    """Runs jobs one at a time in a background thread (the embedded default), and between
+    them deletes consent recordings past their retention."""
 
     def __init__(self, services: Services, *, lease_s: float = 30.0, idle_s: float = 0.5):
         self.services = services
         self.lease = timedelta(seconds=lease_s)
         self.idle_s = idle_s
+        self._next_purge = 0.0
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -258,10 +266,26 @@ class Worker:
                 log.exception("the worker could not claim a job")
                 job = None
             if job is None:
+                self._purge_when_due()
                 self._wake.wait(self.idle_s)
                 self._wake.clear()
                 continue
             self.run(job)
+
+    def _purge_when_due(self) -> None:
+        if time.monotonic() < self._next_purge:
+            return
+        self._next_purge = time.monotonic() + PURGE_EVERY_S
+        services = self.services
+        try:
+            purged = purge_expired_media(
+                services.db, services.audit, services.settings.consent_media_dir
+            )
+        except Exception:  # the database went away: try again at the next purge
+            log.exception("the worker could not purge expired consent media")
+            return
+        if purged:
+            log.info("deleted %d consent recordings past their retention", purged)
 
     def claim(self) -> Job | None:
         """Take the oldest queued job, or a running one whose lease ran out."""

@@ -4,14 +4,19 @@ blocked identities. Every recording is real media run through the real models.""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from sqlalchemy import update
+from sqlmodel import col
 
+from gateway.audit.log import AuditLog
+from gateway.consent import purge_expired_media
 from gateway.spoken_consent import capture_spoken
-from gateway.tables import Role
+from gateway.tables import Consent, ConsentState, Role, utc_now
 from tests.utils.gateway import (
     NO_CONSENT,
     PURPOSE,
@@ -55,6 +60,33 @@ def test_a_recorded_consent_lets_its_partner_generate_and_the_subject_revoke(
         denied = generate(api, portrait, speech, consent["id"])
         assert denied.status_code == 403
         assert "consent.revoked" in _codes(denied.json())
+
+
+def test_a_consent_recording_is_deleted_once_its_retention_ends(
+    gateway: LiveGateway, portrait: bytes
+) -> None:
+    consent = give_consent(gateway.new_client(), portrait)
+    services = gateway.services
+    kept = services.settings.consent_media_dir / consent["id"]
+    assert sorted(path.suffix for path in kept.iterdir()) == [".png", ".wav"]
+    purge = (services.db, services.audit, services.settings.consent_media_dir)
+    assert purge_expired_media(*purge) == 0  # 30 days to go
+
+    with services.db.session() as session:  # ... and then they have passed
+        session.execute(
+            update(Consent)
+            .where(col(Consent.id) == consent["id"])
+            .values(media_expires_at=utc_now() - timedelta(seconds=1))
+        )
+        session.commit()
+    assert purge_expired_media(*purge) == 1
+    assert not kept.exists()
+    with services.db.session() as session:  # the consent itself stays
+        row = session.get(Consent, consent["id"])
+        assert row is not None and row.state is ConsentState.ACTIVE and row.face_sealed
+        assert row.media_expires_at is None
+        last = AuditLog.entries(session, 0, 10_000)[-1]
+    assert json.loads(last.leaf_value)["type"] == "consent.media_deleted"
 
 
 def test_the_policy_denies_what_consent_cannot_unlock(
