@@ -53,6 +53,7 @@ class Services:
         return issuer(self.settings)
 
     def close(self) -> None:
+        self.analysers.close()
         self.db.close()
 
 

@@ -34,6 +34,14 @@ class Lazy(Generic[T]):
                 self._model = self._load()
             yield self._model
 
+    def close(self) -> None:
+        """Release the model if it was loaded and has resources to release."""
+        with self._lock:
+            close = getattr(self._model, "close", None)
+            if close is not None:
+                close()
+            self._model = None
+
 
 class Analysers:
     """Speech recognition, voice and face embeddings, and face landmarks for the policy."""
@@ -48,3 +56,9 @@ class Analysers:
         self.landmarks: Lazy[FaceLandmarker] = Lazy(
             lambda: open_landmarker(settings, find_small_faces=False)
         )
+
+    def close(self) -> None:
+        """Release every loaded model. MediaPipe's graph must be closed while its threads
+        still run: left to the garbage collector at exit, closing it can hang."""
+        for model in (self.transcriber, self.voices, self.faces, self.landmarks):
+            model.close()

@@ -12,35 +12,44 @@ where at most 0.1 % of impostor pairs pass, ``review`` where at most 5 % do.
 from __future__ import annotations
 
 import re
+import tempfile
 import wave
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
 
-import cv2
 import numpy as np
-from numpy.typing import ArrayLike
+from PIL import Image
 from scipy.signal import resample_poly
 
 from gateway.analysis.transcribe import Transcriber
 from gateway.analysis.voice import VoiceEmbedder
 from gateway.assets import asset_path
+from gateway.bench.error_rates import (
+    ACCEPT_FAR,
+    SEPARATION_HEADER,
+    Separation,
+    false_accepts,
+    false_rejects,
+    percent,
+)
 from gateway.bench.report import Metric, Row, Section, Table, measure
+from gateway.client import GatewayClient
 from gateway.datasets import Manifest, fetch_dataset, load_manifest
-from gateway.demo import demo_portrait
+from gateway.demo import DEMO_PURPOSE, DEMO_SUBJECT, demo_portrait
+from gateway.embedded import embedded_gateway
 from gateway.errors import AnalysisError, DatasetError
 from gateway.models import open_embedder
+from gateway.partners import create_partner
 from gateway.settings import Settings
-from generator import load_portrait, probe, read_frames
+from gateway.spoken_consent import record_spoken_consent
+from gateway.tables import Role
+from generator import load_portrait, probe, read_frames, write_wav
+from generator.identity import FaceEmbedder
 from generator.io import SPEECH_SAMPLE_RATE, AudioTrack, read_audio
 from generator.speech import Espeak
 from policy.rules import Band, load_rules
-
-#: The false-accept rates the recommended ``accept`` and ``review`` thresholds hold.
-ACCEPT_FAR, REVIEW_FAR = 0.001, 0.05
-#: Thresholds are quoted to three decimals, rounded up (so the FAR they promise holds).
-_GRID = np.round(np.arange(-1000, 1011) * 0.001, 3)
 
 #: Faces smaller than this (shorter side of YuNet's box, px) are left out: SFace aligns to
 #: 112 px, so below it sees mostly blur, and no consent portrait is that small.
@@ -155,150 +164,7 @@ def split_scores(
     return genuine, impostor
 
 
-def false_accepts(impostor: np.ndarray, thresholds: ArrayLike) -> np.ndarray:
-    """The share of impostor cosines at or above each threshold (a match there)."""
-    passed = len(impostor) - np.searchsorted(np.sort(impostor), thresholds, side="left")
-    return passed / len(impostor)
-
-
-def false_rejects(genuine: np.ndarray, thresholds: ArrayLike) -> np.ndarray:
-    """The share of genuine cosines below each threshold (no match there)."""
-    return np.searchsorted(np.sort(genuine), thresholds, side="left") / len(genuine)
-
-
-def threshold_at_far(impostor: np.ndarray, far: float) -> float:
-    """The lowest threshold (to 0.001) at which at most a share ``far`` of impostors pass."""
-    return float(_GRID[np.argmax(false_accepts(impostor, _GRID) <= far)])
-
-
-def equal_error_rate(genuine: np.ndarray, impostor: np.ndarray) -> float:
-    """The error rate where false accepts and false rejects cross (to a 0.001 threshold)."""
-    far, frr = false_accepts(impostor, _GRID), false_rejects(genuine, _GRID)
-    crossing = np.argmin(np.abs(far - frr))
-    return float(far[crossing] + frr[crossing]) / 2
-
-
-@dataclass(frozen=True)
-class Separation:
-    """How well cosines split genuine from impostor pairs, and the thresholds measured."""
-
-    genuine: int
-    impostor: int
-    eer: float
-    frr_at_far_1pct: float
-    accept: float
-    """Lowest cosine at which at most ``ACCEPT_FAR`` of impostors pass."""
-    frr_at_accept: float
-    """Genuine pairs below ``accept``: sent to review or refused (FRR at FAR 0.1 %)."""
-    review: float
-    """Lowest cosine at which at most ``REVIEW_FAR`` of impostors pass."""
-    frr_at_review: float
-    """Genuine pairs below ``review``: refused outright."""
-
-    @classmethod
-    def measure(cls, genuine: np.ndarray, impostor: np.ndarray) -> Separation:
-        """Measure the rates and thresholds on one set of genuine and impostor cosines."""
-        accept = threshold_at_far(impostor, ACCEPT_FAR)
-        review = threshold_at_far(impostor, REVIEW_FAR)
-        frr = false_rejects(genuine, [threshold_at_far(impostor, 0.01), accept, review])
-        return cls(
-            genuine=len(genuine),
-            impostor=len(impostor),
-            eer=equal_error_rate(genuine, impostor),
-            frr_at_far_1pct=float(frr[0]),
-            accept=accept,
-            frr_at_accept=float(frr[1]),
-            review=review,
-            frr_at_review=float(frr[2]),
-        )
-
-    def cells(self, label: str) -> list[str]:
-        """One row of the separation table."""
-        return [
-            label,
-            str(self.genuine),
-            str(self.impostor),
-            _pct(self.eer),
-            _pct(self.frr_at_far_1pct),
-            _pct(self.frr_at_accept),
-            f"{self.accept:.3f}",
-            f"{self.review:.3f}",
-            _pct(self.frr_at_review),
-        ]
-
-
-SEPARATION_HEADER = [
-    "pairs",
-    "genuine",
-    "impostor",
-    "EER",
-    "FRR @ FAR 1%",
-    "FRR @ FAR 0.1%",
-    "accept (FAR ≤ 0.1%)",
-    "review (FAR ≤ 5%)",
-    "genuine below review",
-]
-
-
-def _pct(rate: float) -> str:
-    return f"{100 * rate:.1f}%"
-
-
 # --- faces ---------------------------------------------------------------------------------
-
-
-class FaceFinder:
-    """SFace embeddings of every face YuNet finds in a picture.
-
-    ``generator.identity.FaceEmbedder`` embeds only the largest face, which is right for a
-    portrait; group photos need each face, so this makes the same OpenCV calls per face.
-    """
-
-    def __init__(self, settings: Settings) -> None:
-        """Load YuNet and SFace from the verified assets.
-
-        Raises:
-            AssetError: an asset is missing or corrupt.
-        """
-        sface = str(asset_path(settings.assets_dir, "sface"))
-        # OpenCV 5's new DNN engine warns about targets it ignores; nothing to act on.
-        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
-        self._detector = cv2.FaceDetectorYN.create(
-            str(asset_path(settings.assets_dir, "yunet")), "", (320, 320)
-        )
-        # As in FaceEmbedder: the recogniser only aligns; the int8 graph needs the classic engine.
-        self._aligner = cv2.FaceRecognizerSF.create(sface, "")
-        self._net = cv2.dnn.readNetFromONNX(sface, engine=cv2.dnn.ENGINE_CLASSIC)
-
-    def faces(self, image: np.ndarray) -> np.ndarray:
-        """YuNet's detections ``(N, 15)`` (box, five landmarks, score), largest first.
-
-        Args:
-            image: ``(H, W, 3)`` uint8 RGB.
-        """
-        bgr = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
-        self._detector.setInputSize((bgr.shape[1], bgr.shape[0]))
-        _, faces = self._detector.detect(bgr)
-        if faces is None:
-            return np.zeros((0, 15), np.float32)
-        return faces[np.argsort(-(faces[:, 2] * faces[:, 3]))]
-
-    def embed_all(self, image: np.ndarray) -> list[np.ndarray]:
-        """Unit embeddings of every face of at least ``MIN_FACE_PX``, largest first.
-
-        Args:
-            image: ``(H, W, 3)`` uint8 RGB.
-        """
-        bgr = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
-        embeddings = []
-        for face in self.faces(image):
-            if min(face[2], face[3]) < MIN_FACE_PX:
-                continue
-            aligned = self._aligner.alignCrop(bgr, face)
-            self._net.setInput(cv2.dnn.blobFromImage(aligned, 1.0, (112, 112), swapRB=True))
-            feature = self._net.forward().reshape(-1)
-            embeddings.append(feature / np.linalg.norm(feature))
-        return embeddings
 
 
 def _manifest(settings: Settings, name: str) -> Manifest:
@@ -315,7 +181,21 @@ def _album_angle(note: str | None) -> int:
     return int(found.group(1)) if found else 0
 
 
-def face_samples(settings: Settings, finder: FaceFinder) -> tuple[list[Sample], list[str]]:
+def embed_every_face(embedder: FaceEmbedder, image: np.ndarray) -> list[np.ndarray]:
+    """Unit embeddings of every face of at least ``MIN_FACE_PX``, largest first: a portrait
+    has one face, but a group photo gives one sample per face.
+
+    Args:
+        image: ``(H, W, 3)`` uint8 RGB.
+    """
+    return [
+        embedder.embed_face(image, face)
+        for face in embedder.faces(image)
+        if min(face[2], face[3]) >= MIN_FACE_PX
+    ]
+
+
+def face_samples(settings: Settings, embedder: FaceEmbedder) -> tuple[list[Sample], list[str]]:
     """Every usable face of the image and video sets, and why each unused file was left out."""
     samples: list[Sample] = []
     skipped: list[str] = []
@@ -326,7 +206,7 @@ def face_samples(settings: Settings, finder: FaceFinder) -> tuple[list[Sample], 
                 continue
             turns = -(_album_angle(entry.note) // 90)  # rot90 turns counter-clockwise
             image = np.rot90(load_portrait(settings.data_dir / source), turns)
-            faces = finder.embed_all(np.ascontiguousarray(image))
+            faces = embed_every_face(embedder, np.ascontiguousarray(image))
             if name in _GROUP_SETS:
                 samples += [
                     Sample(f"{source}#{i}", name, source, f"face {i}", face, unnamed=True)
@@ -342,7 +222,7 @@ def face_samples(settings: Settings, finder: FaceFinder) -> tuple[list[Sample], 
         source = f"talking-video/{entry.path}"
         step = round(float(probe(settings.data_dir / source).fps) * VIDEO_STEP_S)
         for index, frame in enumerate(read_frames(settings.data_dir / source)):
-            faces = finder.embed_all(frame) if index % step == 0 else []
+            faces = embed_every_face(embedder, frame) if index % step == 0 else []
             if faces:
                 part = f"{index // step * VIDEO_STEP_S:.0f} s"
                 samples.append(Sample(str(entry.identity), "talking-video", source, part, faces[0]))
@@ -437,8 +317,8 @@ def _at_rules(genuine: np.ndarray, impostor: np.ndarray, band: Band) -> str:
     frr = false_rejects(genuine, [band.accept, band.review])
     return (
         f"the rules' current band (accept {band.accept:g}, review {band.review:g}): "
-        f"{_pct(far[0])} of impostor pairs reach accept and {_pct(far[1])} reach review; "
-        f"{_pct(frr[0])} of genuine pairs fall below accept and {_pct(frr[1])} below review"
+        f"{percent(far[0])} of impostor pairs reach accept and {percent(far[1])} reach review; "
+        f"{percent(frr[0])} of genuine pairs fall below accept and {percent(frr[1])} below review"
     )
 
 
@@ -491,7 +371,7 @@ def _used(samples: list[Sample]) -> list[str]:
 
 
 def _costs(settings: Settings) -> list[Row]:
-    """What one check costs: a face embedding, a voice embedding, a transcript."""
+    """What each check costs, and a whole decision through a running gateway."""
     portrait = demo_portrait()
     faces = open_embedder(settings)
     codec2 = settings.data_dir / "codec2" / _manifest(settings, "codec2").files[0].path
@@ -512,7 +392,51 @@ def _costs(settings: Settings) -> list[Row]:
             "transcript (Whisper tiny.en, beam 5), 10 s of speech",
             measure(lambda: whisper.transcribe(ten_s), runs=5, warmup=1),
         ),
+        _whole_decision(settings),
     ]
+
+
+#: About ten seconds of speech for the whole-decision timing.
+_TEN_SECONDS = (
+    "Hello, and welcome to our product demonstration. Today I will show you how the new "
+    "dashboard works, where to find your reports, and how to share them with your team."
+)
+
+
+def _whole_decision(settings: Settings) -> Row:
+    """``POST /v1/generations`` with a portrait and ten seconds of the consented voice,
+    answered by a gateway on SQLite with its worker off: upload checks, face, transcript,
+    voice, the rules and the database, all of what a partner waits for."""
+    with tempfile.TemporaryDirectory(prefix="talkgate-decision-") as tmp:
+        home = Path(tmp)
+        (home / "assets").symlink_to(settings.assets_dir, target_is_directory=True)
+        served = Settings(home=home, embedded_worker=False, max_pending_jobs=100)
+        portrait = home / "portrait.png"
+        Image.fromarray(demo_portrait()).save(portrait)
+        said = Espeak().speak(_TEN_SECONDS, voice="en-us", rate=150).audio
+        speech = write_wav(home / "speech.wav", said)
+        with embedded_gateway(served, any_port=True) as gateway:
+            with gateway.services.db.session() as session:
+                partner, secret = create_partner(
+                    session, gateway.services.audit, "bench", Role.PARTNER, "bench"
+                )
+            with GatewayClient(gateway.url, partner.client_id, secret) as client:
+                consent = record_spoken_consent(
+                    client, portrait, DEMO_SUBJECT, [DEMO_PURPOSE], clip_limit=100
+                )
+
+                def decide() -> None:
+                    job = client.generate(
+                        portrait, speech, consent_id=consent["id"], purpose=DEMO_PURPOSE, size=256
+                    )
+                    assert job["state"] == "queued", job
+
+                timing = measure(decide, runs=7, warmup=1)
+    return Row.timed(
+        f"whole decision: POST /v1/generations, {said.duration_s:.0f} s of the consented voice "
+        "(upload, face, transcript, voice, rules, database)",
+        timing,
+    )
 
 
 def _synthetic(sample: Sample) -> bool:
@@ -545,7 +469,7 @@ def _photos_only(pair: Pair) -> bool:
 def bench_policy(settings: Settings, docs_dir: Path) -> Section:
     """Measure face and voice separation on real data; recommend the policy's bands."""
     rules = load_rules()
-    faces, faces_skipped = face_samples(settings, FaceFinder(settings))
+    faces, faces_skipped = face_samples(settings, open_embedder(settings))
     voices, voices_skipped = voice_samples(settings, VoiceEmbedder())
     face_pairs, voice_pairs = known_pairs(faces), known_pairs(voices)
     face, photos = split_scores(face_pairs), split_scores(face_pairs, _photos_only)

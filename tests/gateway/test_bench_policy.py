@@ -5,18 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gateway.bench.policy import (
-    MIN_FACE_PX,
-    FaceFinder,
-    Sample,
+from gateway.bench.error_rates import (
     Separation,
     equal_error_rate,
     false_accepts,
     false_rejects,
-    known_pairs,
-    split_scores,
     threshold_at_far,
 )
+from gateway.bench.policy import MIN_FACE_PX, Sample, embed_every_face, known_pairs, split_scores
 from gateway.models import open_embedder
 from gateway.settings import Settings
 
@@ -90,13 +86,14 @@ def test_pairs_are_labelled_only_where_the_data_says_who_is_who() -> None:
 def test_every_face_of_a_group_is_embedded_as_the_portrait_path_embeds_it(
     settings: Settings, astronaut: np.ndarray
 ) -> None:
-    finder = FaceFinder(settings)
-    alone = open_embedder(settings).embed(astronaut)
-    pair = finder.embed_all(np.ascontiguousarray(np.hstack([astronaut, astronaut])))
+    embedder = open_embedder(settings)
+    alone = embedder.embed(astronaut)
+    assert alone is not None
+    pair = embed_every_face(embedder, np.ascontiguousarray(np.hstack([astronaut, astronaut])))
     assert len(pair) == 2
     assert all(float(alone @ face) > 0.99 for face in pair)
     # A third of the size: YuNet still finds the face, but it is under MIN_FACE_PX.
     small = np.ascontiguousarray(astronaut[::3, ::3])
-    (face,) = finder.faces(small)
+    (face,) = embedder.faces(small)
     assert min(face[2], face[3]) < MIN_FACE_PX
-    assert finder.embed_all(small) == []
+    assert embed_every_face(embedder, small) == []
