@@ -65,8 +65,9 @@ class DemoResult:
     top_blendshapes: tuple[tuple[str, float], ...]
 
 
-#: The demo subject's name and what the consent covers.
-DEMO_SUBJECT = "Eileen Collins"
+#: The demo subject's name and what the consent covers. A stand-in, read by espeak-ng: the
+#: portrait is public domain, and no real person's consent is claimed.
+DEMO_SUBJECT = "Demo Subject"
 DEMO_PURPOSE = "talkgate demonstrations"
 
 #: What the demo portrait says (synthetic speech: nobody's voice is cloned).

@@ -1,8 +1,8 @@
 """A consent recorded end to end with a synthetic voice: a photo of the subject plus
 espeak-ng reading the statement, sent through the public capture link.
 
-The demo and the load bench use it to obtain a consent the way a subject gives one, with
-no camera or microphone at hand. The generations made under it must then declare their
+The demo, the benchmarks and the tests use it to obtain a consent the way a subject gives
+one, with no camera or microphone at hand. The generations made under it must then declare their
 voice synthetic: the consent holds an espeak voice, not a person's.
 """
 
