@@ -12,7 +12,13 @@ from gateway.bench.error_rates import (
     false_rejects,
     threshold_at_far,
 )
-from gateway.bench.policy import MIN_FACE_PX, Sample, embed_every_face, known_pairs, split_scores
+from gateway.bench.identity_samples import (
+    MIN_FACE_PX,
+    Sample,
+    embed_every_face,
+    known_pairs,
+    split_scores,
+)
 from gateway.models import open_embedder
 from gateway.settings import Settings
 
