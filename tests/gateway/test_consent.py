@@ -17,6 +17,7 @@ from gateway.audit.log import AuditLog
 from gateway.consent import purge_expired_media
 from gateway.spoken_consent import capture_spoken
 from gateway.tables import Consent, ConsentState, Role, utc_now
+from policy.statement import code_errors
 from tests.utils.gateway import (
     NO_CONSENT,
     PURPOSE,
@@ -157,6 +158,9 @@ def test_a_recording_must_say_this_requests_code_once(
         body = {"subject_name": "Alex Morgan", "purposes": [PURPOSE], "photo_audio_allowed": True}
         first = api.post("/v1/consents", json=body).json()
         second = api.post("/v1/consents", json=body).json()
+        # One code in ~3,000 is within the tolerated digit of another: not a replay test.
+        while code_errors(first["code"], second["code"]) <= 1:
+            second = api.post("/v1/consents", json=body).json()
         invitation = gateway.http.get(urlsplit(first["capture_url"]).path).json()
         assert invitation["statement"] == first["statement"]
         assert invitation["modes"] == ["video", "photo+audio"]

@@ -8,12 +8,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import httpx
 import numpy as np
 import pytest
 
 from gateway.clips import model_versions, release_clip
 from gateway.services import Services
 from gateway.settings import Settings
+from gateway.spoken_consent import RATES
 from generator import AudioTrack, ClipWriter, read_audio, write_wav
 from generator.face_model import FaceModel
 from generator.pipeline import render_clip
@@ -82,20 +84,28 @@ def test_a_consent_video_is_judged_by_what_it_shows(
         )
         assert opened.status_code == 201, opened.text
     consent = opened.json()
-    said = Espeak().speak(consent["statement"], voice="en-us", rate=130)
-    audio = read_audio(write_wav(tmp_path / "statement.wav", said.audio))
-    video = tmp_path / "consent.mp4"
-    record(case, gateway.services, astronaut_model, audio, video)
-
-    answer = gateway.http.post(
-        urlsplit(consent["capture_url"]).path,
-        files={"recording": ("consent.mp4", video.read_bytes(), "video/mp4")},
-        timeout=180,
-    )
+    # Whisper now and then mishears a digit of the code; refused for that alone, the
+    # subject records again, slower.
+    for rate in RATES:
+        said = Espeak().speak(consent["statement"], voice="en-us", rate=rate)
+        audio = read_audio(write_wav(tmp_path / "statement.wav", said.audio))
+        video = tmp_path / "consent.mp4"
+        record(case, gateway.services, astronaut_model, audio, video)
+        answer = gateway.http.post(
+            urlsplit(consent["capture_url"]).path,
+            files={"recording": ("consent.mp4", video.read_bytes(), "video/mp4")},
+            timeout=180,
+        )
+        if answer.status_code != 422 or _reasons(answer) != {"capture.code_not_spoken"}:
+            break
 
     if CASES[case] is None:
         assert answer.status_code == 201, answer.text
         assert answer.json()["scores"]["sync"] >= 0.1
     else:
         assert answer.status_code == 422, answer.text
-        assert CASES[case] in {reason["code"] for reason in answer.json()["reasons"]}
+        assert CASES[case] in _reasons(answer)
+
+
+def _reasons(answer: httpx.Response) -> set[str]:
+    return {reason["code"] for reason in answer.json()["reasons"]}
