@@ -441,6 +441,7 @@ def _verify_with_server(file: Path, server: str, as_json: bool) -> None:
                 f"Audit log         entry {registry['audit_index']} proven in the signed log "
                 f"of {head['tree_size'] if head else '?'} entries"
             )
+            console.print(f"Consent           {registry['consent']}")
         if result.get("note"):
             console.print(result["note"])
     verdict = Verdict(result["verification"]["verdict"])

@@ -105,6 +105,7 @@ def test_a_partner_generates_through_a_server_and_a_third_party_verifies_there(
         assert checked.returncode == 0, checked.stdout + checked.stderr
         assert checked.stdout.startswith("TRUSTED")
         assert "proven in the signed log" in checked.stdout
+        assert "Consent           active" in checked.stdout
 
         wrong = talkgate(
             *generation, "-o", str(tmp_path / "x.mp4"), home=tmp_path / "partner-home",
@@ -122,3 +123,6 @@ def test_a_partner_generates_through_a_server_and_a_third_party_verifies_there(
             *generation, "-o", str(tmp_path / "y.mp4"), home=tmp_path / "partner-home", env=partner
         )
         assert refused.returncode == 1 and "403" in refused.stderr and "revoked" in refused.stderr
+        # The clip made before the revocation now verifies as made under a revoked consent.
+        again = talkgate("verify", str(clip), "--server", url, home=tmp_path / "third-party-home")
+        assert "Consent           revoked" in again.stdout

@@ -26,6 +26,7 @@ from tests.utils.gateway import (
     generate,
     give_consent,
     spoken,
+    wait_until_finished,
 )
 
 pytestmark = pytest.mark.slow
@@ -55,9 +56,14 @@ def test_a_recorded_consent_lets_its_partner_generate_and_the_subject_revoke(
         decision = api.get(f"/v1/decisions/{job.json()['decision_id']}").json()
         assert decision["outcome"] == "allow" and decision["rules_version"]
         assert decision["scores"]["face"] >= 0.408
+        made = wait_until_finished(api, job.json()["id"])
+        assert made["state"] == "succeeded", made
+        registry = f"/v1/registry/{made['clip_id']}"
+        assert gateway.http.get(registry).json()["consent"] == "active"
 
         revoked = gateway.http.post(urlsplit(consent["revoke_url"]).path)
         assert revoked.json()["state"] == "revoked" and revoked.json()["revoked_by"] == "subject"
+        assert gateway.http.get(registry).json()["consent"] == "revoked"
         denied = generate(api, portrait, speech, consent["id"])
         assert denied.status_code == 403
         assert "consent.revoked" in _codes(denied.json())
