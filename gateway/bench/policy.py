@@ -100,7 +100,7 @@ def _plot(
     band: Band,
 ) -> Path:
     """Genuine and impostor cosine histograms, one telling subset outlined, thresholds."""
-    from matplotlib.figure import Figure  # matplotlib comes with mediapipe
+    from matplotlib.figure import Figure
 
     genuine, impostor = scores
     figure = Figure(figsize=(7.5, 3.6), dpi=110)
