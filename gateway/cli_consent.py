@@ -83,9 +83,9 @@ def record_command(
 ) -> None:
     """Record your consent: a video with sound, or a photo plus audio where allowed. Prints
     your own revocation link, or every reason the recording was refused."""
-    if (recording is None) == (photo is None and audio is None) or (photo is None) != (
-        audio is None
-    ):
+    video = recording is not None and photo is None and audio is None
+    photo_and_audio = recording is None and photo is not None and audio is not None
+    if not (video or photo_and_audio):
         raise typer.BadParameter("give either --recording, or --photo and --audio")
     with partner_client(get_settings(), server) as api:
         try:
