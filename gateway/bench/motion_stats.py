@@ -22,7 +22,7 @@ from generator.face_model import build_face_model
 from generator.pipeline import render_clip
 from generator.runtime import keep_freed_memory
 from generator.speech import Espeak
-from generator.speech.visemes import speech_motion
+from generator.speech.targets import speech_targets
 from generator.tracking import MotionStatistics, motion_statistics, track_faces
 
 #: The most frames tracked per video (a minute at 25 fps keeps the section quick).
@@ -60,7 +60,7 @@ def bench_motion_stats(settings: Settings, docs_dir: Path) -> Section:
         said = Espeak().speak(DEMO_SENTENCE * 3, voice="en-us+f2", rate=150)
         clip = settings.outputs_dir / "bench" / "talking.mp4"
         clip.parent.mkdir(parents=True, exist_ok=True)
-        info = render_clip(model, speech_motion(said.phones, said.audio.duration_s), clip)
+        info = render_clip(model, speech_targets(said.phones, said.audio), clip)
         track = track_faces(read_frames(clip), landmarker, float(info.fps))
         metrics += _describe("placeholder motion, rendered", motion_statistics(track))
     per_frame = Timing(seconds_tracking / max(frames_tracked, 1), frames_tracked)
