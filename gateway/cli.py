@@ -35,6 +35,7 @@ from gateway.cli_options import (
 from gateway.errors import AssetError, DatasetError, GatewayError
 from gateway.settings import get_settings
 from generator import GeneratorError
+from generator.controls import Controls
 from watermark import InputDigest, Verdict, WatermarkError, WatermarkKey
 
 app = typer.Typer(
@@ -186,6 +187,11 @@ def animate_command(
     if text is not None and (motion is not None or sweep or driver is Driver.MODEL):
         raise typer.BadParameter("--text goes with --audio and --driver rules")
     controls = controls_from(gaze, distance, emotion, intensity)
+    if (motion is not None or sweep) and (controls != Controls() or seed):
+        raise typer.BadParameter(
+            "--gaze, --distance, --emotion and --seed steer speech-driven motion; a motion "
+            "file or the sweep already fixes every frame"
+        )
     if size % 2:
         raise typer.BadParameter("--size must be even (H.264 needs even frame sizes)")
     resolve_device(device)
@@ -204,13 +210,14 @@ def animate_command(
     elif driver is Driver.RULES:
         from generator.speech.lipsync import rule_motion
 
-        sequence = rule_motion(soundtrack, text, seed=seed)
+        sequence = rule_motion(soundtrack, text, seed=seed, controls=controls)
         driven_by = "rule baseline (" + ("forced alignment)" if text else "phone recognition)")
     else:
-        from gateway.models import open_speaker, speaker_version
+        from gateway.models import open_speaker
 
-        sequence = open_speaker(get_settings()).motion(soundtrack, controls, seed=seed)
-        driven_by = speaker_version()
+        speaker = open_speaker(get_settings())
+        sequence = speaker.motion(soundtrack, controls, seed=seed)
+        driven_by = speaker.version
     inputs = [InputDigest.of_file(portrait, media_type_by_name(portrait.name))]
     if audio is not None:
         inputs.append(InputDigest.of_file(audio, media_type_by_name(audio.name)))

@@ -11,10 +11,13 @@ import typer
 from generator.controls import Controls, Emotion
 
 GazeOption = Annotated[
-    str, typer.Option(metavar="YAW,PITCH", help="Main gaze in degrees (+yaw: image right).")
+    str,
+    typer.Option(
+        metavar="YAW,PITCH", help="Main gaze in degrees, ±20 and ±12 (+yaw: image right, +up)."
+    ),
 ]
 DistanceOption = Annotated[
-    float, typer.Option(min=0.8, max=1.25, help="Head distance as a scale (1 = as framed).")
+    float, typer.Option(min=0.85, max=1.2, help="Head distance as a scale (1 = as framed).")
 ]
 EmotionOption = Annotated[Emotion, typer.Option(help="Emotion the face shows.")]
 IntensityOption = Annotated[
@@ -26,7 +29,7 @@ SeedOption = Annotated[
 
 
 def controls_from(gaze: str, distance: float, emotion: StrEnum, intensity: float) -> Controls:
-    """The controls the options ask for (a neutral face ignores the intensity).
+    """The controls the options ask for.
 
     Raises:
         typer.BadParameter: the gaze is not two numbers, or out of range.
@@ -40,6 +43,6 @@ def controls_from(gaze: str, distance: float, emotion: StrEnum, intensity: float
     from generator import GeneratorError
 
     try:
-        return Controls((yaw, pitch), distance, emotion.value, intensity * (emotion != "neutral"))
+        return Controls((yaw, pitch), distance, emotion.value, intensity)
     except GeneratorError as exc:
         raise typer.BadParameter(str(exc), param_hint="--gaze") from None

@@ -61,6 +61,12 @@ def motion_command(
         Path | None,
         typer.Option("--corpus", help="Corpus cache (default $TALKGATE_HOME/cache/…)."),
     ] = None,
+    rebuild: Annotated[
+        bool,
+        typer.Option(
+            "--rebuild", help="Speak the corpus again even if cached (after changing the recipe)."
+        ),
+    ] = False,
 ) -> None:
     """Speak the corpus, train MotionDiT on it, judge it on held-out voices, write the card."""
     if model not in MOTION_MODELS:
@@ -68,7 +74,7 @@ def motion_command(
     from gateway.bench.motion import held_out_figures
     from gateway.models import speech_encoder_dir
     from gateway.motion_data import encode_with, training_passages
-    from generator.motion_model.card import save_model
+    from generator.motion_model.card import ENCODER_FILE, file_sha256, save_model
     from generator.motion_model.dataset import MotionCorpus, build_corpus
     from generator.motion_model.train import train
 
@@ -76,7 +82,7 @@ def motion_command(
     corpus_path = corpus_path or settings.home / "cache" / f"motion-corpus-{passages}-{seed}.npz"
     started = time.perf_counter()
     with _progress() as progress:
-        if corpus_path.is_file():
+        if corpus_path.is_file() and not rebuild:
             corpus = MotionCorpus.load(corpus_path)
             console.print(f"corpus: {corpus_path} ({corpus.frames} frames, cached)")
         else:
@@ -118,6 +124,10 @@ def motion_command(
                 "passages": {"synthetic": synthetic, "recorded": len(corpus.speakers) - synthetic},
                 "recipe": "gateway/motion_data.py (training_passages); targets: "
                 "generator/speech/targets.py",
+            },
+            "speech_encoder": {
+                "asset": "whisper_tiny_en",
+                "sha256": file_sha256(speech_encoder_dir(settings) / ENCODER_FILE),
             },
             "held_out": figures,
         },

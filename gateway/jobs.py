@@ -27,10 +27,16 @@ from gateway.clips import ReleasedClip, model_versions, release_clip
 from gateway.consent import purge_expired_media
 from gateway.decisions import decide_request, decision_event, decision_row, measure_request
 from gateway.errors import Conflict, NotFound, PolicyDenied, RateLimited
-from gateway.models import open_landmarker, open_speaker, speaker_version
+from gateway.models import open_landmarker, open_speaker
 from gateway.services import Services
 from gateway.tables import Clip, Decision, Job, JobState, Partner, utc_now
-from generator import FaceLandmarker, GeneratorError, load_portrait, read_audio
+from generator import (
+    FaceLandmarker,
+    GeneratorError,
+    WeightsMismatch,
+    load_portrait,
+    read_audio,
+)
 from generator.controls import Controls
 from generator.face_model import build_face_model
 from policy import Outcome
@@ -354,6 +360,9 @@ class Worker:
             self._succeed(job, released)
         except JobCancelled as stopped:
             self._finish(job, JobState.CANCELLED, str(stopped))
+        except WeightsMismatch:  # the deployment's fault, not the request's
+            log.exception("generation %s: the motion model cannot be loaded", job.id)
+            self._finish(job, JobState.FAILED, f"internal error; quote {job.id} to the operator")
         except (GeneratorError, WatermarkError) as exc:
             self._finish(job, JobState.FAILED, exc.diagnostics())
         except Exception:
@@ -366,8 +375,9 @@ class Worker:
         store = self.services.artifacts
         portrait_path = store.path_of(job.portrait_sha256)
         audio_path = store.path_of(job.audio_sha256)
-        if self._landmarker is None or self._speaker is None:
+        if self._landmarker is None:
             self._landmarker = open_landmarker(self.services.settings)
+        if self._speaker is None:
             self._speaker = open_speaker(self.services.settings)
         portrait = load_portrait(portrait_path)
         model = build_face_model(portrait, self._landmarker, size=job.size)
@@ -384,7 +394,7 @@ class Worker:
                 InputDigest("portrait", job.portrait_type, job.portrait_sha256),
                 InputDigest("speech", job.audio_type, job.audio_sha256),
             ),
-            models=model_versions(speaker_version()),
+            models=model_versions(self._speaker.version),
             consent_id=job.consent_id,
             decision_id=job.decision_id,
             clip_id=int(job.clip_id, 16),

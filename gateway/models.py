@@ -62,11 +62,3 @@ def open_speaker(settings: Settings) -> MotionGenerator:
     from generator.motion_model.generate import MotionGenerator
 
     return MotionGenerator.from_card(encoder_dir=speech_encoder_dir(settings))
-
-
-def speaker_version() -> str:
-    """What drove the motion, for a clip's manifest: the model and its weights' digest."""
-    from generator.motion_model.card import DEFAULT_CARD, read_card
-
-    card = read_card(DEFAULT_CARD)
-    return f"{card['model']} sha256:{card['sha256'][:16]}"

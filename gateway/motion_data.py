@@ -88,7 +88,7 @@ def training_passages(
     settings: Settings, *, count: int = TRAINING_PASSAGES, seed: int = 0
 ) -> Iterator[Passage]:
     """The training corpus: ``count`` synthetic passages, then the recorded prompts joined
-    into passages of ~25 s."""
+    into passages of 22–28 s."""
     rng = np.random.default_rng(seed)
     espeak = Espeak()
     texts = [s for s in english_sentences() if text_split(s) == "train"]

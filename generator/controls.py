@@ -13,7 +13,7 @@ from enum import StrEnum
 import numpy as np
 
 from generator.errors import GeneratorError
-from generator.motion import EXPRESSION_MODES, LIMITS
+from generator.motion import EXPRESSION_MODES
 
 #: Emotion key-shape biases at full intensity, added to the expression coefficients.
 EMOTIONS: dict[str, dict[str, float]] = {
@@ -26,6 +26,12 @@ EMOTIONS: dict[str, dict[str, float]] = {
 EMOTION_NAMES: tuple[str, ...] = tuple(EMOTIONS)
 #: The emotions as a choice (command-line options, API form fields).
 Emotion = StrEnum("Emotion", {name.upper(): name for name in EMOTION_NAMES})  # type: ignore[misc]
+#: The ranges the motion model was trained over (and so the ones accepted), degrees and scale.
+GAZE_YAW_RANGE = (-20.0, 20.0)
+GAZE_PITCH_RANGE = (-12.0, 12.0)
+DISTANCE_RANGE = (0.85, 1.2)
+#: How strongly an emotion shows when the caller names one but no intensity.
+DEFAULT_INTENSITY = 0.7
 #: Length of :meth:`Controls.vector`.
 CONTROL_SIZE = 3 + len(EMOTION_NAMES)
 
@@ -35,31 +41,34 @@ class Controls:
     """Steering for the motion.
 
     Attributes:
-        gaze: main gaze (yaw, pitch) in degrees; positive yaw looks to the image's right.
-        distance: head scale, 1 = the portrait's own distance (0.8–1.25).
+        gaze: main gaze (yaw, pitch) in degrees, within ±20° and ±12°; positive yaw looks to
+            the image's right, positive pitch up.
+        distance: head scale, 1 = the portrait's own distance (0.85–1.2).
         emotion: one of :data:`EMOTION_NAMES`.
-        intensity: how strongly the emotion shows, 0–1.
+        intensity: how strongly the emotion shows, 0–1 (always 0 for "neutral").
     """
 
     gaze: tuple[float, float] = (0.0, 0.0)
     distance: float = 1.0
     emotion: str = "neutral"
-    intensity: float = 0.0
+    intensity: float = DEFAULT_INTENSITY
 
     def __post_init__(self) -> None:
-        low, high = LIMITS["head_scale"]
-        if not low <= self.distance <= high:
-            raise GeneratorError(f"distance must be {low}–{high}, got {self.distance}")
-        for value, axis in zip(self.gaze, ("gaze_yaw", "gaze_pitch"), strict=True):
-            low, high = LIMITS[axis]
+        ranges = (("gaze yaw", GAZE_YAW_RANGE), ("gaze pitch", GAZE_PITCH_RANGE))
+        for value, (name, (low, high)) in zip(self.gaze, ranges, strict=True):
             if not low <= value <= high:
-                raise GeneratorError(f"{axis} must be {low:g}° to {high:g}°, got {value:g}°")
+                raise GeneratorError(f"{name} must be {low:g}° to {high:g}°, got {value:g}°")
+        low, high = DISTANCE_RANGE
+        if not low <= self.distance <= high:
+            raise GeneratorError(f"distance must be {low:g}–{high:g}, got {self.distance:g}")
         if self.emotion not in EMOTIONS:
             raise GeneratorError(
                 f"unknown emotion {self.emotion!r}; choose from {', '.join(EMOTION_NAMES)}"
             )
         if not 0.0 <= self.intensity <= 1.0:
-            raise GeneratorError(f"emotion intensity must be 0–1, got {self.intensity}")
+            raise GeneratorError(f"emotion intensity must be 0–1, got {self.intensity:g}")
+        if self.emotion == "neutral":  # one neutral face, whatever intensity was given
+            object.__setattr__(self, "intensity", 0.0)
 
     def vector(self) -> np.ndarray:
         """The model's condition ``(CONTROL_SIZE,)``: gaze yaw and pitch ÷ 20, (distance − 1)

@@ -15,7 +15,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from generator.controls import EMOTION_NAMES, EMOTIONS
+from generator.controls import (
+    DISTANCE_RANGE,
+    EMOTION_NAMES,
+    EMOTIONS,
+    GAZE_PITCH_RANGE,
+    GAZE_YAW_RANGE,
+)
 from generator.errors import GeneratorError
 from generator.motion import DEFAULT_FPS, EXPRESSION_MODES, MotionSequence
 from generator.speech.corpus import Passage
@@ -112,9 +118,11 @@ def random_controls(count: int, generator: torch.Generator) -> torch.Tensor:
         return low + (high - low) * torch.rand(count, generator=generator)
 
     ahead = torch.rand(count, generator=generator) < 0.2
-    yaw = torch.where(ahead, 0.0, uniform(-20, 20))
-    pitch = torch.where(ahead, 0.0, uniform(-12, 12))
-    distance = torch.where(torch.rand(count, generator=generator) < 0.3, 1.0, uniform(0.85, 1.2))
+    yaw = torch.where(ahead, 0.0, uniform(*GAZE_YAW_RANGE))
+    pitch = torch.where(ahead, 0.0, uniform(*GAZE_PITCH_RANGE))
+    distance = torch.where(
+        torch.rand(count, generator=generator) < 0.3, 1.0, uniform(*DISTANCE_RANGE)
+    )
     emotion = torch.randint(len(EMOTION_NAMES), (count,), generator=generator)
     onehot = torch.nn.functional.one_hot(emotion, len(EMOTION_NAMES)).float()
     head = torch.stack([yaw / 20, pitch / 20, (distance - 1) * 10], dim=1)

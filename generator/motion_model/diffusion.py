@@ -37,11 +37,13 @@ class Sampler:
     """Few-step DDIM sampling of motion windows under per-condition guidance."""
 
     def __init__(
-        self, model: MotionDiT, *, steps: int = 8, guidance: Mapping[str, float] | None = None
+        self, model: MotionDiT, *, steps: int, guidance: Mapping[str, float] | None = None
     ) -> None:
         unknown = set(guidance or {}) - set(CONDITIONS)
         if unknown:
             raise ValueError(f"no such condition to guide: {', '.join(sorted(unknown))}")
+        if steps < 1:
+            raise ValueError(f"sampling needs at least one step, not {steps}")
         self.model = model.eval()
         self.steps = steps
         self.guidance = {name: w for name, w in (guidance or {}).items() if w}

@@ -21,7 +21,8 @@ from generator.controls import Controls
 from generator.errors import GeneratorError
 from generator.io import AudioTrack
 from generator.motion import DEFAULT_FPS, LIMITS, MOTION_AXES, MotionSequence
-from generator.motion_model.card import DEFAULT_CARD, load_model
+from generator.motion_model.card import load_card
+from generator.motion_model.config import DEFAULT_CARD
 from generator.motion_model.diffusion import Sampler
 from generator.motion_model.model import MotionDiT
 from generator.speech.features import SpeechEncoder
@@ -46,11 +47,14 @@ class MotionGenerator:
         *,
         steps: int = DEFAULT_STEPS,
         guidance: Mapping[str, float] | None = None,
+        version: str = "MotionDiT",
     ) -> None:
         self.sampler = Sampler(
             model, steps=steps, guidance=DEFAULT_GUIDANCE if guidance is None else guidance
         )
         self.encoder = encoder
+        #: What drives the motion, for a clip's manifest (the model and its weights' digest).
+        self.version = version
 
     @classmethod
     def from_card(
@@ -59,10 +63,12 @@ class MotionGenerator:
         """Load the model a card describes and the Whisper encoder from ``encoder_dir``.
 
         Raises:
-            WeightsMismatch: the weights are missing or altered.
+            WeightsMismatch: the weights are missing or altered, or the encoder is not the
+                one the model was trained with.
             GeneratorError: the encoder cannot be loaded.
         """
-        return cls(load_model(card), SpeechEncoder(encoder_dir), **options)  # type: ignore[arg-type]
+        loaded = load_card(card, encoder_dir=encoder_dir)
+        return cls(loaded.model, SpeechEncoder(encoder_dir), version=loaded.version, **options)  # type: ignore[arg-type]
 
     def stream(
         self, audio: AudioTrack, controls: Controls | None = None, *, seed: int = 0
@@ -88,6 +94,4 @@ class MotionGenerator:
     ) -> MotionSequence:
         """The whole motion sequence for ``audio`` at 25 frames per second."""
         windows = list(self.stream(audio, controls, seed=seed))
-        if not windows:
-            raise GeneratorError("the audio is empty")
         return MotionSequence(np.concatenate(windows), DEFAULT_FPS)

@@ -57,15 +57,17 @@ def shape_groups(values: np.ndarray) -> np.ndarray:
     return np.array([GROUPS[_NAMES[i]] for i in distance.argmin(1)])
 
 
-def best_lag(generated: np.ndarray, reference: np.ndarray, reach: int = 5) -> int:
+def best_lag(generated: np.ndarray, reference: np.ndarray, reach: int = 5) -> float:
     """The shift (frames; positive = the generated mouth is late) that best correlates the
-    two aperture curves."""
+    two aperture curves; NaN when either does not move."""
+    if generated.std() == 0 or reference.std() == 0:
+        return float("nan")
     scores = []
     for lag in range(-reach, reach + 1):
         a = generated[max(lag, 0) : len(generated) + min(lag, 0)]
         b = reference[max(-lag, 0) : len(reference) + min(-lag, 0)]
         scores.append(np.corrcoef(a, b)[0, 1] if a.std() > 0 and b.std() > 0 else -1)
-    return int(np.argmax(scores)) - reach
+    return float(np.argmax(scores) - reach)
 
 
 def closures_hit(
@@ -81,8 +83,8 @@ def closures_hit(
     for phone in phones:
         if viseme_of(phone.symbol, alphabet).name != "bilabial":
             continue
-        first = int(phone.start_s * fps) - tolerance
-        last = int(np.ceil(phone.end_s * fps)) + tolerance
+        first = int(phone.start_s * fps) - tolerance  # the phone's first frame, less slack
+        last = int(np.ceil(phone.end_s * fps)) - 1 + tolerance  # its last frame, plus slack
         if first >= len(values):
             continue
         total += 1
@@ -127,7 +129,7 @@ def lip_sync(
         correlation=float(np.nanmean(correlations)),
         viseme_accuracy=agree / max(frames, 1),
         closures=hits / max(bilabials, 1),
-        lag=float(np.median(lags)),
+        lag=float(np.nanmedian(lags)) if not np.isnan(lags).all() else float("nan"),
         recordings=len(pairs),
     )
 

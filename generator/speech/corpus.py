@@ -40,7 +40,6 @@ VARIANTS: tuple[str, ...] = (
 #: Accents and variants kept out of training, for evaluation on unheard voices.
 HELD_OUT_ACCENTS: tuple[str, ...] = ("en-029", "en-gb-x-gbcwmd")
 HELD_OUT_VARIANTS: tuple[str, ...] = ("m6", "f4", "klatt3", "Annie", "edward")
-_WORD = re.compile(r"[A-Za-z][a-z]+")
 _SENTENCE = re.compile(r"[A-Z][A-Za-z ,;'-]+[.!?]")
 
 

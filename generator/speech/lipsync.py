@@ -6,6 +6,7 @@ guesses them (Rhubarb Lip Sync works the same way). The motion model must beat t
 
 from __future__ import annotations
 
+from generator.controls import Controls
 from generator.io import AudioTrack
 from generator.motion import DEFAULT_FPS, MotionSequence
 from generator.speech.align import Aligner
@@ -19,6 +20,7 @@ def rule_motion(
     fps: float = DEFAULT_FPS,
     seed: int = 0,
     aligner: Aligner | None = None,
+    controls: Controls | None = None,
 ) -> MotionSequence:
     """Motion for ``audio``: the mouth from its phones, head, blinks and gaze from the
     authored rules (:mod:`generator.speech.targets`).
@@ -28,4 +30,4 @@ def rule_motion(
     """
     aligner = aligner or Aligner()
     phones = aligner.align(audio, text) if text else aligner.recognise(audio)
-    return speech_targets(phones, audio, fps, alphabet="arpabet", seed=seed)
+    return speech_targets(phones, audio, fps, alphabet="arpabet", seed=seed, controls=controls)

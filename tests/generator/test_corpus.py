@@ -37,7 +37,6 @@ def test_texts_split_by_content() -> None:
     assert len(sentences) > 400
     held_out = [s for s in sentences if text_split(s) == "eval"]
     assert 0.05 < len(held_out) / len(sentences) < 0.16
-    assert all(text_split(s) == "eval" for s in held_out)  # stable
     words = dictionary_words(Aligner.dictionary_path())
     assert len(words) > 50_000 and all(w.isalpha() for w in words[:1000])
 
@@ -95,6 +94,7 @@ def test_augmentation_keeps_the_length_and_changes_the_sound() -> None:
 
 
 @pytest.mark.parametrize("split", ["train", "eval"])
-def test_every_voice_name_is_well_formed(split: str) -> None:
+def test_espeak_speaks_every_voice_of_a_split(split: str) -> None:
+    espeak = Espeak()
     for voice in voices(split):
-        assert voice.count("+") <= 1 and voice.split("+")[0]
+        assert espeak.speak("Hi.", voice=voice).audio.duration_s > 0.1, voice

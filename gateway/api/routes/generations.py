@@ -23,7 +23,7 @@ from gateway.schemas import JobPublic, JobsPublic
 from gateway.services import Services
 from gateway.tables import Job
 from generator import GeneratorError, load_portrait, read_audio
-from generator.controls import Controls, Emotion
+from generator.controls import DEFAULT_INTENSITY, Controls, Emotion
 
 router = APIRouter(prefix="/v1/generations", tags=["generations"])
 
@@ -53,16 +53,18 @@ async def create_generation(
     seed: Annotated[int, Form(ge=0, le=2**31 - 1)] = 0,
     size: Annotated[int, Form(ge=256, le=1024, multiple_of=16)] = 512,
     gaze_yaw: Annotated[
-        float, Form(ge=-30, le=30, description="Main gaze, degrees (+: image right).")
+        float, Form(ge=-20, le=20, description="Main gaze, degrees (+: image right).")
     ] = 0.0,
     gaze_pitch: Annotated[
-        float, Form(ge=-20, le=20, description="Main gaze, degrees (+: up).")
+        float, Form(ge=-12, le=12, description="Main gaze, degrees (+: up).")
     ] = 0.0,
     distance: Annotated[
-        float, Form(ge=0.8, le=1.25, description="Head distance as a scale (1 = as framed).")
+        float, Form(ge=0.85, le=1.2, description="Head distance as a scale (1 = as framed).")
     ] = 1.0,
     emotion: Annotated[Emotion, Form(description="Emotion the face shows.")] = Emotion.NEUTRAL,
-    emotion_intensity: Annotated[float, Form(ge=0, le=1, description="How strongly.")] = 0.0,
+    emotion_intensity: Annotated[
+        float, Form(ge=0, le=1, description="How strongly the emotion shows.")
+    ] = DEFAULT_INTENSITY,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> JobPublic:
     """Ask for a talking-head clip of ``portrait`` saying ``audio`` under a consent.
