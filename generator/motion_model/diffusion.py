@@ -21,6 +21,9 @@ import torch
 from generator.motion_model.config import CONDITIONS
 from generator.motion_model.model import MotionDiT
 
+#: Frames each window shares with the one before (fixed to the earlier window's values).
+OVERLAP = 10
+
 
 def alpha_bar(t: torch.Tensor) -> torch.Tensor:
     """Signal share ``ᾱ(t)`` of the cosine schedule, for ``t`` in [0, 1]."""
@@ -37,7 +40,11 @@ class Sampler:
     """Few-step DDIM sampling of motion windows under per-condition guidance."""
 
     def __init__(
-        self, model: MotionDiT, *, steps: int, guidance: Mapping[str, float] | None = None
+        self,
+        model: MotionDiT,
+        *,
+        steps: int,
+        guidance: Mapping[str, float | np.ndarray] | None = None,
     ) -> None:
         unknown = set(guidance or {}) - set(CONDITIONS)
         if unknown:
@@ -46,7 +53,7 @@ class Sampler:
             raise ValueError(f"sampling needs at least one step, not {steps}")
         self.model = model.eval()
         self.steps = steps
-        self.guidance = {name: w for name, w in (guidance or {}).items() if w}
+        self.guidance = {name: w for name, w in (guidance or {}).items() if np.any(w)}
 
     def _predict(
         self,
@@ -74,7 +81,7 @@ class Sampler:
         ).chunk(n)
         guided = out[0]
         for weight, without in zip(self.guidance.values(), out[1:], strict=True):
-            guided = guided + weight * (out[0] - without)
+            guided = guided + torch.as_tensor(weight, dtype=guided.dtype) * (out[0] - without)
         return guided
 
     @torch.inference_mode()
@@ -102,6 +109,10 @@ class Sampler:
     ) -> Iterator[np.ndarray]:
         """Motion for a whole recording, window by window, as soon as each is sampled.
 
+        Windows overlap by :data:`OVERLAP` frames: each is conditioned on the frames before
+        it (the prefix) and cross-faded into the one before over the overlap, so the seams do
+        not show. The last ``OVERLAP`` frames of a window wait for the next one.
+
         Args:
             audio: (T, A) audio features at the video frame rate (raw, not normalised).
             controls: (C,) the control vector.
@@ -111,22 +122,33 @@ class Sampler:
             (≤ W, M) motion frames (raw units), in order, ``T`` frames in all.
         """
         model, config = self.model, self.model.config
+        window, prefix_size = config.window, config.prefix
         generator = torch.Generator().manual_seed(seed)
         total = len(audio)
         frames = torch.from_numpy(np.asarray(audio, np.float32))
         frames = (frames - model.audio_mean) / model.audio_std
-        pad = (-total) % config.window
+        # Window k covers frames [k·stride, k·stride + W) and hears from P frames earlier.
         frames = torch.cat(
-            [frames[:1].expand(config.prefix, -1), frames, frames[-1:].expand(pad, -1)]
+            [frames[:1].expand(prefix_size, -1), frames, frames[-1:].expand(window, -1)]
         )
         condition = torch.from_numpy(np.asarray(controls, np.float32))[None]
-        prefix = torch.zeros(1, config.prefix, config.motion_size)
         keep = torch.ones(1, len(CONDITIONS), dtype=torch.bool)
-        keep[0, CONDITIONS.index("prefix")] = False
-        for start in range(0, total, config.window):
-            window_audio = frames[start : start + config.prefix + config.window][None]
-            clean = self.window(window_audio, prefix, condition, keep, generator)
-            prefix = clean[:, -config.prefix :]
+        keep[0, CONDITIONS.index("prefix")] = False  # the first window starts from nothing
+        prefix = torch.zeros(1, prefix_size, config.motion_size)
+        fade = 0.5 - 0.5 * torch.cos(torch.pi * (torch.arange(OVERLAP) + 1) / (OVERLAP + 1))
+        held: torch.Tensor | None = None  # the last window's overlap, not yet given out
+        start = done = 0
+        while done < total:
+            heard = frames[start : start + prefix_size + window][None]
+            clean = self.window(heard, prefix, condition, keep, generator)[0]
+            if held is not None:
+                blended = held + fade[:, None] * (clean[:OVERLAP] - held)
+                clean = torch.cat([blended, clean[OVERLAP:]])
+            prefix = clean[window - OVERLAP - prefix_size : window - OVERLAP][None]
+            held = clean[window - OVERLAP :]
             keep[0, CONDITIONS.index("prefix")] = True
-            motion = clean[0] * model.motion_std + model.motion_mean
-            yield motion[: total - start].numpy()
+            ready = clean[: window - OVERLAP] if done + window - OVERLAP < total else clean
+            motion = (ready * model.motion_std + model.motion_mean)[: total - done]
+            done += len(motion)
+            start += window - OVERLAP
+            yield motion.numpy()
