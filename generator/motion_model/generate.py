@@ -41,11 +41,11 @@ from generator.speech.features import SpeechEncoder
 DEFAULT_GUIDANCE: dict[str, float | np.ndarray] = {
     "audio": np.array([0.5] * len(EXPRESSION_MODES) + [0.0] * len(POSE_AXES), np.float32)
 }
-#: The head's rotation and translation are smoothed over time with this Gaussian (frames):
-#: the sampler leaves frame-to-frame noise there (ΔP 0.50 °/frame against the targets' 0.33)
-#: that no head shows.
+#: The head's rotation, translation and scale are smoothed over time with this Gaussian
+#: (frames): the sampler leaves frame-to-frame noise there (ΔP 0.50 °/frame against the
+#: targets' 0.33, scale ±1.3%) that no head shows.
 HEAD_SMOOTHING = 1.0
-_HEAD = slice(MOTION_AXES.index("head_yaw"), MOTION_AXES.index("head_y") + 1)
+_HEAD = slice(MOTION_AXES.index("head_yaw"), MOTION_AXES.index("head_scale") + 1)
 _REACH = int(4 * HEAD_SMOOTHING)  # scipy's filter reaches 4 σ
 #: Sampling steps unless the caller says otherwise.
 DEFAULT_STEPS = 6

@@ -334,7 +334,7 @@ def test_a_portrait_that_is_not_an_image_is_422(
 
 @pytest.mark.parametrize(
     "control",
-    [{"gaze_yaw": "45"}, {"distance": "2"}, {"emotion": "smug"}, {"emotion_intensity": "1.5"}],
+    [{"gaze_yaw": "25"}, {"distance": "1.25"}, {"emotion": "smug"}, {"emotion_intensity": "1.5"}],
 )
 def test_controls_out_of_range_are_422(
     gateway_with: Callable[..., LiveGateway], portrait: bytes, speech: bytes, control: dict

@@ -187,7 +187,7 @@ def test_head_smoothing_streams_exactly_as_a_whole() -> None:
     for size in (1, 7, 40):
         chunks = [values[i : i + size] for i in range(0, len(values), size)]
         np.testing.assert_array_equal(np.concatenate(list(smooth_head(iter(chunks)))), whole)
-    head = slice(MOTION_AXES.index("head_yaw"), MOTION_AXES.index("head_y") + 1)
+    head = slice(MOTION_AXES.index("head_yaw"), MOTION_AXES.index("head_scale") + 1)
     assert (
         np.abs(np.diff(whole[:, head], axis=0)).mean()
         < 0.5 * np.abs(np.diff(values[:, head], axis=0)).mean()

@@ -106,7 +106,7 @@ def test_controls_set_gaze_distance_and_emotion(passage) -> None:  # noqa: ANN00
     ("options", "message"),
     [
         ({"distance": 2.0}, "distance"),
-        ({"gaze": (45.0, 0.0)}, "gaze_yaw"),
+        ({"gaze": (25.0, 0.0)}, "gaze yaw"),
         ({"emotion": "smug"}, "unknown emotion"),
         ({"intensity": 1.5}, "intensity"),
     ],
