@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -21,10 +22,20 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from gateway import assets as asset_store
-from gateway import cli_consent, cli_gateway
+from gateway import cli_consent, cli_gateway, cli_train
+from gateway.cli_options import (
+    DistanceOption,
+    Emotion,
+    EmotionOption,
+    GazeOption,
+    IntensityOption,
+    SeedOption,
+    controls_from,
+)
 from gateway.errors import AssetError, DatasetError, GatewayError
 from gateway.settings import get_settings
 from generator import GeneratorError
+from generator.controls import Controls
 from watermark import InputDigest, Verdict, WatermarkError, WatermarkKey
 
 app = typer.Typer(
@@ -39,6 +50,7 @@ console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
 cli_gateway.register(app)
 app.add_typer(cli_consent.consent_app, name="consent")
+app.add_typer(cli_train.train_app, name="train")
 
 
 def _print_version(value: bool) -> None:
@@ -107,6 +119,13 @@ def assets_command(
         raise AssetError("; ".join(f"{s.asset.name}: {s.problem}" for s in bad))
 
 
+class Driver(StrEnum):
+    """What turns speech into motion in ``talkgate animate``."""
+
+    MODEL = "model"
+    RULES = "rules"
+
+
 @app.command("animate")
 def animate_command(
     portrait: Annotated[
@@ -122,20 +141,33 @@ def animate_command(
     audio: Annotated[
         Path | None,
         typer.Option(
-            help="Speech. Alone, the mouth follows it (rule baseline); with --motion or "
-            "--sweep it is the soundtrack, cut to the motion's length."
+            help="Speech (any format, up to 10 min). Alone, it drives the motion; with "
+            "--motion or --sweep it is the soundtrack, cut to the motion's length."
         ),
     ] = None,
+    driver: Annotated[
+        Driver, typer.Option(help="What turns speech into motion: the model or the rules.")
+    ] = Driver.MODEL,
     text: Annotated[
-        str | None, typer.Option(help="What the speech says (aligns the mouth more closely).")
+        str | None,
+        typer.Option(help="What the speech says (--driver rules: aligns the mouth to it)."),
     ] = None,
+    gaze: GazeOption = "0,0",
+    distance: DistanceOption = 1.0,
+    emotion: EmotionOption = Emotion.NEUTRAL,
+    intensity: IntensityOption = 0.7,
+    seed: SeedOption = 0,
     device: Annotated[str, typer.Option(help="Torch device: cpu or cuda.")] = "cpu",
     size: Annotated[int, typer.Option(min=256, max=2048, help="Frame side in pixels.")] = 512,
     face: Annotated[
         int | None, typer.Option(help="Which face to animate if several (0 = largest).")
     ] = None,
 ) -> None:
-    """Animate a portrait with a motion file, the sweep, or speech; write a marked, signed MP4."""
+    """Animate a portrait with speech, a motion file or the sweep; write a marked, signed MP4.
+
+    With --audio alone the motion model hears the speech and makes the mouth, head, blinks
+    and gaze, steered by --gaze, --distance and --emotion.
+    """
 
     from gateway.clips import model_versions, release_clip
     from gateway.models import open_landmarker
@@ -152,8 +184,14 @@ def animate_command(
         raise typer.BadParameter("give --motion FILE or --sweep, not both")
     if motion is None and not sweep and audio is None:
         raise typer.BadParameter("give --motion FILE, --sweep or --audio SPEECH")
-    if text is not None and (motion is not None or sweep):
-        raise typer.BadParameter("--text goes with --audio alone (the mouth follows the speech)")
+    if text is not None and (motion is not None or sweep or driver is Driver.MODEL):
+        raise typer.BadParameter("--text goes with --audio and --driver rules")
+    controls = controls_from(gaze, distance, emotion, intensity)
+    if (motion is not None or sweep) and (controls != Controls() or seed):
+        raise typer.BadParameter(
+            "--gaze, --distance, --emotion and --seed steer speech-driven motion; a motion "
+            "file or the sweep already fixes every frame"
+        )
     if size % 2:
         raise typer.BadParameter("--size must be even (H.264 needs even frame sizes)")
     resolve_device(device)
@@ -166,13 +204,20 @@ def animate_command(
         model = build_face_model(load_portrait(portrait), marks, size=size, choose=face)
     soundtrack = read_audio(audio) if audio is not None else None
     if sweep:
-        sequence, driver = motion_sweep().motion, "motion sweep"
+        sequence, driven_by = motion_sweep().motion, "motion sweep"
     elif motion is not None:
-        sequence, driver = MotionSequence.load(motion), "motion file"
-    else:
+        sequence, driven_by = MotionSequence.load(motion), "motion file"
+    elif driver is Driver.RULES:
         from generator.speech.lipsync import rule_motion
 
-        sequence, driver = rule_motion(soundtrack, text), "rule baseline (phone recognition)"
+        sequence = rule_motion(soundtrack, text, seed=seed, controls=controls)
+        driven_by = "rule baseline (" + ("forced alignment)" if text else "phone recognition)")
+    else:
+        from gateway.models import open_speaker
+
+        speaker = open_speaker(get_settings())
+        sequence = speaker.motion(soundtrack, controls, seed=seed)
+        driven_by = speaker.version
     inputs = [InputDigest.of_file(portrait, media_type_by_name(portrait.name))]
     if audio is not None:
         inputs.append(InputDigest.of_file(audio, media_type_by_name(audio.name)))
@@ -188,7 +233,7 @@ def animate_command(
             credentials,
             audio=soundtrack,
             inputs=tuple(inputs),
-            models=model_versions(driver),
+            models=model_versions(driven_by),
             device=device,
             on_frame=lambda done, total: bar.update(task, completed=done),
         )

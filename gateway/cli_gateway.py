@@ -18,6 +18,15 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from gateway.audit.log import AuditLog
+from gateway.cli_options import (
+    DistanceOption,
+    Emotion,
+    EmotionOption,
+    GazeOption,
+    IntensityOption,
+    SeedOption,
+    controls_from,
+)
 from gateway.client import GatewayClient
 from gateway.db import Database
 from gateway.errors import GatewayError
@@ -67,8 +76,11 @@ def generate_command(
             "matched against the consent).",
         ),
     ] = False,
-    text: Annotated[str | None, typer.Option(help="What the speech says.")] = None,
-    seed: Annotated[int, typer.Option(min=0, help="Seed for blinks and head motion.")] = 0,
+    gaze: GazeOption = "0,0",
+    distance: DistanceOption = 1.0,
+    emotion: EmotionOption = Emotion.NEUTRAL,
+    intensity: IntensityOption = 0.7,
+    seed: SeedOption = 0,
     size: Annotated[int, typer.Option(min=256, max=1024, help="Frame side in pixels.")] = 512,
     server: Annotated[
         str | None,
@@ -81,9 +93,9 @@ def generate_command(
         "consent_id": consent,
         "purpose": purpose,
         "voice": "synthetic" if synthetic_voice else "consented",
-        "text": text,
         "seed": seed,
         "size": size,
+        "controls": controls_from(gaze, distance, emotion, intensity),
     }
     with partner_client(get_settings(), server) as api:
         job = _generate(api, portrait, audio, output, options)

@@ -26,6 +26,7 @@ from cryptography.exceptions import InvalidSignature
 from gateway.audit.checkpoint import load_public_key
 from gateway.audit.merkle import ProofError, hash_leaf, verify_inclusion
 from gateway.errors import GatewayError
+from generator.controls import Controls
 
 _TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 
@@ -142,9 +143,9 @@ class GatewayClient:
         consent_id: str,
         purpose: str,
         voice: Literal["consented", "synthetic"] = "consented",
-        text: str | None = None,
         seed: int = 0,
         size: int = 512,
+        controls: Controls | None = None,
         idempotency_key: str | None = None,
     ) -> dict[str, Any]:
         """Submit a generation under ``consent_id`` for ``purpose``; returns the job.
@@ -153,7 +154,15 @@ class GatewayClient:
         against the consent), "synthetic" when it is a synthetic voice.
         """
         form = {"consent_id": consent_id, "purpose": purpose, "voice": voice}
-        form |= {"seed": str(seed), "size": str(size), **({"text": text} if text else {})}
+        form |= {"seed": str(seed), "size": str(size)}
+        if controls is not None:
+            form |= {
+                "gaze_yaw": str(controls.gaze[0]),
+                "gaze_pitch": str(controls.gaze[1]),
+                "distance": str(controls.distance),
+                "emotion": controls.emotion,
+                "emotion_intensity": str(controls.intensity),
+            }
         with portrait.open("rb") as face, audio.open("rb") as speech:
             response = self._call(
                 "POST",

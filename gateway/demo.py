@@ -139,7 +139,6 @@ def run_demo(
                 consent_id=consent["id"],
                 purpose=DEMO_PURPOSE,
                 voice="synthetic",
-                text=DEMO_SENTENCE,
             )
             job = partner.wait(job["id"], on_progress)
             if job["state"] != "succeeded":

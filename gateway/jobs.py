@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
@@ -26,16 +27,23 @@ from gateway.clips import ReleasedClip, model_versions, release_clip
 from gateway.consent import purge_expired_media
 from gateway.decisions import decide_request, decision_event, decision_row, measure_request
 from gateway.errors import Conflict, NotFound, PolicyDenied, RateLimited
-from gateway.models import open_landmarker
+from gateway.models import open_landmarker, open_speaker
 from gateway.services import Services
 from gateway.tables import Clip, Decision, Job, JobState, Partner, utc_now
-from generator import AudioTrack, FaceLandmarker, GeneratorError, load_portrait, read_audio
+from generator import (
+    FaceLandmarker,
+    GeneratorError,
+    WeightsMismatch,
+    load_portrait,
+    read_audio,
+)
+from generator.controls import Controls
 from generator.face_model import build_face_model
-from generator.motion import MotionSequence
-from generator.speech.align import Aligner
-from generator.speech.lipsync import rule_motion
 from policy import Outcome
 from watermark import InputDigest, WatermarkError
+
+if TYPE_CHECKING:
+    from generator.motion_model.generate import MotionGenerator
 
 log = logging.getLogger(__name__)
 
@@ -57,13 +65,13 @@ class Submission:
     portrait_type: str
     audio_sha256: str
     audio_type: str
-    text: str | None
     consent_id: str
     purpose: str
     voice_synthetic: bool
     seed: int
     size: int
     idempotency_key: str | None
+    controls: Controls = Controls()
 
 
 def pending_jobs(session: Session, partner_id: str) -> int:
@@ -164,13 +172,17 @@ def _new_job(partner_id: str, request: Submission, decision: Decision, now: date
         portrait_type=request.portrait_type,
         audio_sha256=request.audio_sha256,
         audio_type=request.audio_type,
-        text=request.text,
         consent_id=request.consent_id,
         purpose=request.purpose,
         voice_synthetic=request.voice_synthetic,
         decision_id=decision.id,
         seed=request.seed,
         size=request.size,
+        gaze_yaw=request.controls.gaze[0],
+        gaze_pitch=request.controls.gaze[1],
+        distance=request.controls.distance,
+        emotion=request.controls.emotion,
+        emotion_intensity=request.controls.intensity,
         clip_id=f"{secrets.randbits(64):016x}",
         created_at=now,
         updated_at=now,
@@ -182,12 +194,24 @@ def _inputs(request: Job | Submission) -> tuple[object, ...]:
     return (
         request.portrait_sha256,
         request.audio_sha256,
-        request.text,
         request.consent_id,
         request.purpose,
         request.voice_synthetic,
         request.seed,
         request.size,
+        controls_of(request),
+    )
+
+
+def controls_of(request: Job | Submission) -> Controls:
+    """The motion controls a job or a submission asks for."""
+    if isinstance(request, Submission):
+        return request.controls
+    return Controls(
+        (request.gaze_yaw, request.gaze_pitch),
+        request.distance,
+        request.emotion,
+        request.emotion_intensity,
     )
 
 
@@ -240,7 +264,7 @@ class Worker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._landmarker: FaceLandmarker | None = None
-        self._aligner: Aligner | None = None
+        self._speaker: MotionGenerator | None = None
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="talkgate-worker", daemon=True)
@@ -336,6 +360,9 @@ class Worker:
             self._succeed(job, released)
         except JobCancelled as stopped:
             self._finish(job, JobState.CANCELLED, str(stopped))
+        except WeightsMismatch:  # the deployment's fault, not the request's
+            log.exception("generation %s: the motion model cannot be loaded", job.id)
+            self._finish(job, JobState.FAILED, f"internal error; quote {job.id} to the operator")
         except (GeneratorError, WatermarkError) as exc:
             self._finish(job, JobState.FAILED, exc.diagnostics())
         except Exception:
@@ -350,11 +377,12 @@ class Worker:
         audio_path = store.path_of(job.audio_sha256)
         if self._landmarker is None:
             self._landmarker = open_landmarker(self.services.settings)
-            self._aligner = Aligner()
+        if self._speaker is None:
+            self._speaker = open_speaker(self.services.settings)
         portrait = load_portrait(portrait_path)
         model = build_face_model(portrait, self._landmarker, size=job.size)
         audio = read_audio(audio_path)
-        motion, driver = self._motion(job, audio)
+        motion = self._speaker.motion(audio, controls_of(job), seed=job.seed)
         return release_clip(
             model,
             motion,
@@ -366,25 +394,12 @@ class Worker:
                 InputDigest("portrait", job.portrait_type, job.portrait_sha256),
                 InputDigest("speech", job.audio_type, job.audio_sha256),
             ),
-            models=model_versions(driver),
+            models=model_versions(self._speaker.version),
             consent_id=job.consent_id,
             decision_id=job.decision_id,
             clip_id=int(job.clip_id, 16),
             on_frame=self._progress(job),
         )
-
-    def _motion(self, job: Job, audio: AudioTrack) -> tuple[MotionSequence, str]:
-        """The rule baseline's motion, and what drove it. With the text, the phones come
-        from forced alignment; a text with words pocketsphinx cannot pronounce (names,
-        coinages) falls back to phone recognition rather than failing the job."""
-        if job.text:
-            try:
-                motion = rule_motion(audio, job.text, seed=job.seed, aligner=self._aligner)
-                return motion, "rule baseline (forced alignment to the text)"
-            except GeneratorError as exc:
-                log.info("generation %s: text not aligned (%s); recognising phones", job.id, exc)
-        motion = rule_motion(audio, None, seed=job.seed, aligner=self._aligner)
-        return motion, "rule baseline (phone recognition)"
 
     def _progress(self, job: Job) -> Callable[[int, int], None]:
         reported = [0.0]

@@ -3,10 +3,16 @@ which, so commands and benchmarks cannot drift apart)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from gateway.assets import asset_path
 from gateway.settings import Settings
 from generator import FaceLandmarker
 from generator.identity import FaceEmbedder
+
+if TYPE_CHECKING:
+    from generator.motion_model.generate import MotionGenerator
 
 
 def open_landmarker(settings: Settings, *, find_small_faces: bool = True) -> FaceLandmarker:
@@ -35,3 +41,24 @@ def open_embedder(settings: Settings) -> FaceEmbedder:
     return FaceEmbedder(
         asset_path(settings.assets_dir, "yunet"), asset_path(settings.assets_dir, "sface")
     )
+
+
+def speech_encoder_dir(settings: Settings) -> Path:
+    """The Whisper tiny.en model directory the motion model listens through.
+
+    Raises:
+        AssetError: the asset is missing or corrupt.
+    """
+    return asset_path(settings.assets_dir, "whisper_tiny_en").parent
+
+
+def open_speaker(settings: Settings) -> MotionGenerator:
+    """The committed motion model (its weights checked against its card) and its encoder.
+
+    Raises:
+        AssetError: the speech encoder asset is missing or corrupt.
+        WeightsMismatch: the motion model's weights are missing or altered.
+    """
+    from generator.motion_model.generate import MotionGenerator
+
+    return MotionGenerator.from_card(encoder_dir=speech_encoder_dir(settings))

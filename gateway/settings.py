@@ -71,7 +71,11 @@ class Settings(BaseSettings):
         default=50 * 1024 * 1024, ge=1024, description="Largest upload accepted, bytes."
     )
     max_audio_s: float = Field(
-        default=120.0, gt=0, description="Longest speech a generation may use, seconds."
+        default=120.0,
+        gt=0,
+        le=600,
+        description="Longest speech a generation may use, seconds (600 at most: the motion "
+        "model's limit).",
     )
     max_image_pixels: int = Field(
         default=40_000_000, ge=65_536, description="Largest portrait accepted, pixels."

@@ -102,7 +102,6 @@ class Job(SQLModel, table=True):
     portrait_type: str = Field(max_length=40)
     audio_sha256: str = Field(max_length=64)
     audio_type: str = Field(max_length=40)
-    text: str | None = Field(default=None, max_length=5000)
     #: The consent, purpose and policy decision; None only on jobs made before consent was
     #: required (schema 0001).
     consent_id: str | None = Field(default=None, index=True, max_length=40)
@@ -112,6 +111,13 @@ class Job(SQLModel, table=True):
     voice_synthetic: bool = False
     seed: int = 0
     size: int = 512
+    #: Motion controls (schema 0003): main gaze in degrees, head distance as a scale, and
+    #: an emotion with its intensity (generator.controls.Controls).
+    gaze_yaw: float = 0.0
+    gaze_pitch: float = 0.0
+    distance: float = 1.0
+    emotion: str = Field(default="neutral", max_length=20)
+    emotion_intensity: float = 0.0
     #: The watermark clip ID, fixed at submission so that a job run twice after a crash
     #: marks the same ID and the registry can hold only one clip for it.
     clip_id: str = Field(unique=True, max_length=16)

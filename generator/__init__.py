@@ -1,15 +1,19 @@
 """Portrait + speech → talking-head frames.
 
-Face analysis, the motion space and the renderer are here; the learned audio-to-motion model
-is being built. A portrait animated by a motion file::
+Face analysis, the motion space, the learned audio-to-motion model (MotionDiT) and the
+renderer. A portrait made to speak::
 
-    from generator import FaceLandmarker, MotionSequence, load_portrait
+    from generator import FaceLandmarker, load_portrait, read_audio
     from generator.face_model import build_face_model
-    from generator.pipeline import render_clip
+    from generator.motion_model.generate import MotionGenerator
+    from generator.pipeline import generate
+    from generator.controls import Controls
 
     with FaceLandmarker(model_path) as landmarker:
         model = build_face_model(load_portrait("portrait.jpg"), landmarker)
-    render_clip(model, MotionSequence.load("motion.npz"), "clip.mp4")
+    speaker = MotionGenerator.from_card(encoder_dir=whisper_tiny_en_dir)
+    for frame in generate(model, read_audio("speech.wav"), speaker, Controls(gaze=(5, 0))):
+        ...  # (512, 512, 3) uint8 frames at 25 fps, as they are made
 
 It imports nothing else of talkgate's; model files are passed in as paths. The package
 itself stays light to import (no torch): the renderer and the pipeline live in their modules.
@@ -23,6 +27,7 @@ from generator.errors import (
     MediaError,
     MultipleFacesFound,
     NoFaceFound,
+    WeightsMismatch,
 )
 from generator.face import FaceLandmarker, FaceLandmarks, HeadPose, require_animatable
 from generator.io import (
@@ -55,6 +60,7 @@ __all__ = [
     "MotionSequence",
     "MultipleFacesFound",
     "NoFaceFound",
+    "WeightsMismatch",
     "draw_landmarks",
     "load_portrait",
     "probe",

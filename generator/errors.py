@@ -53,3 +53,9 @@ class MediaError(GeneratorError):
     """An audio or video file cannot be read or written as asked."""
 
     hint = "Use a common audio file (WAV, MP3, M4A) or an MP4 video; check the file is complete."
+
+
+class WeightsMismatch(GeneratorError):
+    """A model's weights file is missing or differs from what its model card records."""
+
+    hint = "Restore it from the repository (git checkout), or retrain: `talkgate train motion`."

@@ -1,23 +1,26 @@
-"""Portrait + motion (+ audio) → an MP4, frames streamed from the renderer to the encoder.
+"""Portrait + speech → frames, and portrait + motion (+ audio) → an MP4, streamed.
 
 Memory stays bounded by one batch of frames however long the clip is::
 
+    frames = generate(model, read_audio("speech.wav"), speaker, Controls(emotion="happy"))
     info = render_clip(model, MotionSequence.load("motion.npz"), "out.mp4", audio=speech)
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from generator.controls import Controls
 from generator.errors import GeneratorError
 from generator.face_model import FaceModel
 from generator.io import AudioTrack, ClipInfo, ClipWriter
-from generator.motion import MotionSequence
+from generator.motion import DEFAULT_FPS, MotionSequence
+from generator.motion_model.generate import MotionGenerator
 from generator.render.renderer import Renderer
 
 
@@ -67,3 +70,24 @@ def render_clip(
             clip.write(frame if mark is None else mark(frame))
             on_frame(done, len(motion))
     return clip.info
+
+
+def generate(
+    model: FaceModel,
+    audio: AudioTrack,
+    speaker: MotionGenerator,
+    controls: Controls | None = None,
+    *,
+    seed: int = 0,
+    device: str = "cpu",
+) -> Iterator[np.ndarray]:
+    """Portrait + speech + controls → ``(size, size, 3)`` uint8 frames at 25 fps, streamed:
+    each motion window (2 s) is rendered as soon as it is sampled, so the first frames come
+    out while the rest of the speech is still being turned into motion.
+
+    Raises:
+        GeneratorError: the audio is empty, the device is unavailable.
+    """
+    renderer = Renderer(model, device=resolve_device(device))
+    for window in speaker.stream(audio, controls, seed=seed):
+        yield from renderer.frames(MotionSequence(window, DEFAULT_FPS))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from gateway.bench.face import bench_face
 from gateway.bench.load import bench_load
+from gateway.bench.motion import bench_motion
 from gateway.bench.motion_stats import bench_motion_stats
 from gateway.bench.policy import bench_policy
 from gateway.bench.portraits import bench_portraits
@@ -26,6 +27,7 @@ SECTIONS: dict[str, Callable[[Settings, Path], Section]] = {
     "render": bench_render,
     "portraits": bench_portraits,
     "motion-stats": bench_motion_stats,
+    "motion": bench_motion,
     "watermark": bench_watermark,
     "provenance": bench_provenance,
     "load": bench_load,

@@ -37,7 +37,7 @@ from gateway.tables import Role
 from generator import write_wav
 from generator.face_model import build_face_model
 from generator.speech import Espeak
-from generator.speech.visemes import speech_motion
+from generator.speech.targets import speech_targets
 from watermark import load_or_create_key
 
 CLIENTS = 50
@@ -152,7 +152,7 @@ def _inputs(settings: Settings, home: Path) -> tuple[bytes, Path, Path]:
         model = build_face_model(portrait, landmarker, size=256)
     released = release_clip(
         model,
-        speech_motion(said.phones, said.audio.duration_s),
+        speech_targets(said.phones, said.audio),
         home / "clip.mp4",
         load_or_create_key(settings.watermark_key_path),
         signing_credentials(settings),

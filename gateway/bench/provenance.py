@@ -23,7 +23,7 @@ from generator.face_model import build_face_model
 from generator.render.renderer import Renderer
 from generator.runtime import keep_freed_memory
 from generator.speech import Espeak
-from generator.speech.visemes import speech_motion
+from generator.speech.targets import speech_targets
 from watermark import (
     Marker,
     Payload,
@@ -49,7 +49,7 @@ def _ten_second_clip(settings: Settings) -> tuple[list[np.ndarray], AudioTrack]:
     with open_landmarker(settings) as landmarker:
         model = build_face_model(portrait, landmarker)
     said = Espeak().speak(SENTENCE, voice="en-us+f2", rate=150)
-    motion = speech_motion(said.phones, said.audio.duration_s)
+    motion = speech_targets(said.phones, said.audio)
     frames = list(Renderer(model, device="cpu").frames(motion))
     while len(frames) < SECONDS * FPS:
         frames += frames[::-1]

@@ -92,6 +92,11 @@ class Metric:
         """A figure that must stay within ``ceiling``."""
         return cls(name, float(value), unit, f"≤ {ceiling:g}", bool(value <= ceiling))
 
+    @classmethod
+    def within(cls, name: str, value: float, unit: str, low: float, high: float) -> Metric:
+        """A figure that must fall in ``[low, high]``."""
+        return cls(name, float(value), unit, f"{low:g}–{high:g}", bool(low <= value <= high))
+
 
 @dataclass(frozen=True)
 class Table:

@@ -37,7 +37,7 @@ from generator.face_model import build_face_model
 from generator.render.renderer import Renderer
 from generator.runtime import keep_freed_memory
 from generator.speech import Espeak
-from generator.speech.visemes import speech_motion
+from generator.speech.targets import speech_targets
 from watermark import Marker, Payload, PayloadCode, WatermarkKey, detect
 
 CLIPS = 20
@@ -200,7 +200,7 @@ def _clips(settings: Settings, count: int) -> Iterator[tuple[str, np.ndarray, np
             except GeneratorError:
                 continue
             said = speech.speak(SENTENCES[made % len(SENTENCES)], voice="en-us", rate=160)
-            motion = speech_motion(said.phones, said.audio.duration_s, seed=made)
+            motion = speech_targets(said.phones, said.audio, seed=made)
             frames = np.stack(list(Renderer(model, device="cpu").frames(motion)))
             if len(frames) < CLIP_FRAMES:
                 frames = np.concatenate([frames, frames[::-1]])

@@ -44,6 +44,13 @@ class Aligner:
         self._decoder = Decoder(samprate=SPEECH_SAMPLE_RATE, bestpath=False, loglevel="FATAL")
         self._phone_loop: object | None = None  # made on first use of recognise()
 
+    @staticmethod
+    def dictionary_path() -> Path:
+        """The CMU pronunciation dictionary inside the pocketsphinx wheel."""
+        from pocketsphinx import get_model_path
+
+        return Path(get_model_path()) / "en-us" / "cmudict-en-us.dict"
+
     def align(self, audio: AudioTrack, text: str) -> tuple[Phone, ...]:
         """Phone times of ``audio`` saying ``text`` (``SIL`` for silences).
 

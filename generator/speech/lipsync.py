@@ -6,10 +6,11 @@ guesses them (Rhubarb Lip Sync works the same way). The motion model must beat t
 
 from __future__ import annotations
 
+from generator.controls import Controls
 from generator.io import AudioTrack
 from generator.motion import DEFAULT_FPS, MotionSequence
 from generator.speech.align import Aligner
-from generator.speech.visemes import speech_motion
+from generator.speech.targets import speech_targets
 
 
 def rule_motion(
@@ -19,12 +20,14 @@ def rule_motion(
     fps: float = DEFAULT_FPS,
     seed: int = 0,
     aligner: Aligner | None = None,
+    controls: Controls | None = None,
 ) -> MotionSequence:
-    """Motion for ``audio``: the mouth from its phones, plus placeholder blinks and sway.
+    """Motion for ``audio``: the mouth from its phones, head, blinks and gaze from the
+    authored rules (:mod:`generator.speech.targets`).
 
     Raises:
         GeneratorError: the audio is too short, or the text cannot be aligned to it.
     """
     aligner = aligner or Aligner()
     phones = aligner.align(audio, text) if text else aligner.recognise(audio)
-    return speech_motion(phones, audio.duration_s, fps, alphabet="arpabet", seed=seed)
+    return speech_targets(phones, audio, fps, alphabet="arpabet", seed=seed, controls=controls)

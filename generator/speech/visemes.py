@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from generator.motion import EXPRESSION_MODES, NEUTRAL, MotionSequence
+from generator.motion import EXPRESSION_MODES
 from generator.speech.espeak import Phone
 
 
@@ -136,51 +136,3 @@ def mouth_motion(
             mouth[inside] *= 0.15
             mouth[inside, index["lip_press"]] = 1.0
     return mouth.astype(np.float32)
-
-
-def speech_motion(
-    phones: Sequence[Phone],
-    duration_s: float,
-    fps: float = 25.0,
-    *,
-    alphabet: str = "espeak",
-    seed: int = 0,
-) -> MotionSequence:
-    """A motion sequence whose mouth follows the phones, with blinks and a gentle head sway.
-
-    The blinks and sway are simple placeholders (a renewal process and smoothed noise) until
-    the motion model, which learns them with the mouth, replaces this whole function.
-    """
-    mouth = mouth_motion(phones, duration_s, fps, alphabet=alphabet)
-    count = len(mouth)
-    rng = np.random.default_rng(seed)
-    values = np.tile(NEUTRAL, (count, 1))
-    values[:, : len(EXPRESSION_MODES)] = mouth
-    blink = _blinks(count, fps, rng)
-    values[:, MotionSequence.index("blink_left")] = blink
-    values[:, MotionSequence.index("blink_right")] = blink
-    for axis, degrees in (("head_yaw", 3.0), ("head_pitch", 2.0), ("head_roll", 1.5)):
-        values[:, MotionSequence.index(axis)] = degrees * _sway(count, fps, rng)
-    return MotionSequence(values, fps)
-
-
-def _blinks(count: int, fps: float, rng: np.random.Generator) -> np.ndarray:
-    """Blink coefficients: gaps drawn from a gamma distribution (mean 3.5 s, so ~17 a
-    minute and never periodic), each blink 250 ms, closing faster than it opens."""
-    curve = np.zeros(count)
-    t = rng.gamma(4.0, 3.5 / 4.0) * 0.5  # the first comes sooner
-    shape = np.concatenate([np.linspace(0, 1, 3, endpoint=False), np.linspace(1, 0, 4)])
-    while (start := int(t * fps)) < count:
-        end = min(count, start + len(shape))
-        curve[start:end] = np.maximum(curve[start:end], shape[: end - start])
-        t += rng.gamma(4.0, 3.5 / 4.0)
-    return curve
-
-
-def _sway(count: int, fps: float, rng: np.random.Generator) -> np.ndarray:
-    """Slow smooth noise in ``[-1, 1]``: random values every second, cosine-interpolated."""
-    knots = rng.uniform(-1, 1, int(count / fps) + 3)
-    position = np.arange(count) / fps
-    left = np.floor(position).astype(int)
-    blend = (1 - np.cos(np.pi * (position - left))) / 2
-    return knots[left] * (1 - blend) + knots[left + 1] * blend

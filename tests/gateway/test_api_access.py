@@ -223,7 +223,8 @@ def test_an_idempotency_key_returns_the_first_job_or_conflicts(
 def test_an_idempotency_key_reused_with_other_parameters_conflicts(
     gateway_with: Callable[..., LiveGateway], portrait: bytes, speech: bytes
 ) -> None:
-    """Same files, different seed or size: a different clip, so not the same request."""
+    """Same files, different seed, size or controls: a different clip, so not the same
+    request."""
     gateway = gateway_with(embedded_worker=False)
     client = gateway.new_client()
     terms = {"consent_id": give_consent(client, portrait)["id"], "purpose": PURPOSE}
@@ -236,7 +237,12 @@ def test_an_idempotency_key_reused_with_other_parameters_conflicts(
             headers=key,
         )
         assert first.status_code == 202, first.text
-        for changed in ({"size": "256", "seed": "7"}, {"size": "512"}):
+        for changed in (
+            {"size": "256", "seed": "7"},
+            {"size": "512"},
+            {"size": "256", "emotion": "happy", "emotion_intensity": "0.5"},
+            {"size": "256", "gaze_yaw": "10"},
+        ):
             response = api.post(
                 "/v1/generations",
                 files=files(portrait, speech),
@@ -324,6 +330,21 @@ def test_a_portrait_that_is_not_an_image_is_422(
         assert response.headers["content-type"].startswith("application/problem+json")
         assert response.json()["code"] in ("invalid_request", "unusable_input")
         assert api.get("/v1/generations").json()["count"] == 0
+
+
+@pytest.mark.parametrize(
+    "control",
+    [{"gaze_yaw": "25"}, {"distance": "1.25"}, {"emotion": "smug"}, {"emotion_intensity": "1.5"}],
+)
+def test_controls_out_of_range_are_422(
+    gateway_with: Callable[..., LiveGateway], portrait: bytes, speech: bytes, control: dict
+) -> None:
+    gateway = gateway_with(embedded_worker=False)
+    with gateway.new_client().authed() as api:
+        data = {"consent_id": NO_CONSENT, "purpose": PURPOSE, **control}
+        response = api.post("/v1/generations", files=files(portrait, speech), data=data)
+        assert response.status_code == 422, response.text
+        assert next(iter(control)) in response.text
 
 
 def test_audio_that_is_not_audio_is_422(

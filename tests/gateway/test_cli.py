@@ -135,8 +135,24 @@ def test_animate_lip_syncs_a_recording(
     assert info.frames == int(np.ceil(said.audio.duration_s * 25))
     assert info.audio_duration_s is not None
     assert abs(info.audio_duration_s - info.video_duration_s) <= 1 / 25
+    steered = talkgate(
+        "animate", str(portrait), "--audio", str(speech), "--size", "256", "--seed", "3",
+        "--gaze", "12,-4", "--distance", "1.1", "--emotion", "happy", "-o", str(clip),
+        home=settings.home,
+    )  # fmt: skip
+    assert steered.returncode == 0, steered.stderr
+    bad_gaze = talkgate(
+        "animate", str(portrait), "--audio", str(speech), "--gaze", "ahead", "-o", str(clip),
+        home=settings.home,
+    )  # fmt: skip
+    assert bad_gaze.returncode == 2 and "YAW,PITCH" in bad_gaze.stderr
     wrong = talkgate(
-        "animate", str(portrait), "--audio", str(speech), "--text", "qqqzzz xyzzy",
-        "-o", str(clip), home=settings.home,
+        "animate", str(portrait), "--audio", str(speech), "--driver", "rules",
+        "--text", "qqqzzz xyzzy", "-o", str(clip), home=settings.home,
     )  # fmt: skip
     assert wrong.returncode == 1 and "not in the pronunciation dictionary" in wrong.stderr
+    no_text_for_the_model = talkgate(
+        "animate", str(portrait), "--audio", str(speech), "--text", "please", "-o", str(clip),
+        home=settings.home,
+    )  # fmt: skip
+    assert no_text_for_the_model.returncode == 2

@@ -46,3 +46,39 @@ def test_frames_are_streamed_in_batches(assets_dir: Path, astronaut: np.ndarray)
     assert sum(1 for _ in frames) == 19
     with pytest.raises(StopIteration):
         next(frames)
+
+
+def test_generate_streams_frames_for_speech(assets_dir: Path, astronaut: np.ndarray) -> None:
+    """Speech in, frames out as each 2-s motion window is rendered: the first frame comes
+    when one window has been sampled, and as many frames as the speech lasts at 25 fps."""
+    from generator.controls import Controls
+    from generator.motion_model.generate import MotionGenerator
+    from generator.pipeline import generate
+    from generator.speech import Espeak
+    from generator.speech.corpus import to_speech_rate
+
+    with FaceLandmarker(assets_dir / "face_landmarker" / "face_landmarker.task") as marks:
+        model = build_face_model(astronaut, marks, size=256)
+    speaker = MotionGenerator.from_card(encoder_dir=assets_dir / "whisper_tiny_en")
+    sampled: list[int] = []
+    stream = speaker.stream
+
+    def counted(*args: object, **options: object):  # noqa: ANN202 - a spy on the real windows
+        for window in stream(*args, **options):  # type: ignore[arg-type]
+            sampled.append(len(window))
+            yield window
+
+    speaker.stream = counted  # type: ignore[method-assign]
+    said = Espeak().speak(
+        "Bob bought a map of the palace, and Pam paid for the boat.", voice="en-us+f2", rate=150
+    )
+    speech = to_speech_rate(said.audio.samples, said.audio.sample_rate)
+    frames = generate(model, speech, speaker, Controls(emotion="happy", intensity=0.5), seed=2)
+    first = next(frames)
+    assert len(sampled) == 1  # one window sampled, the rest not yet
+    made = [first, *frames]
+    assert len(sampled) >= 2 and sum(sampled) == len(made)
+    assert len(made) == int(np.ceil(speech.duration_s * 25))
+    assert made[0].shape == (256, 256, 3) and made[0].dtype == np.uint8
+    mouth = np.array([f[150:200, 100:156].astype(float).mean() for f in made])
+    assert mouth.std() > 0.5  # the mouth region changes as the speech goes on

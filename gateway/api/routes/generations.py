@@ -23,6 +23,7 @@ from gateway.schemas import JobPublic, JobsPublic
 from gateway.services import Services
 from gateway.tables import Job
 from generator import GeneratorError, load_portrait, read_audio
+from generator.controls import DEFAULT_INTENSITY, Controls, Emotion
 
 router = APIRouter(prefix="/v1/generations", tags=["generations"])
 
@@ -42,9 +43,6 @@ async def create_generation(
         str, Form(max_length=40, description="The subject's consent (POST /v1/consents).")
     ],
     purpose: Annotated[str, Form(max_length=100, description="One of the consent's purposes.")],
-    text: Annotated[
-        str | None, Form(max_length=5000, description="What is said, for sharper lip sync.")
-    ] = None,
     voice: Annotated[
         Literal["consented", "synthetic"],
         Form(
@@ -54,6 +52,19 @@ async def create_generation(
     ] = "consented",
     seed: Annotated[int, Form(ge=0, le=2**31 - 1)] = 0,
     size: Annotated[int, Form(ge=256, le=1024, multiple_of=16)] = 512,
+    gaze_yaw: Annotated[
+        float, Form(ge=-20, le=20, description="Main gaze, degrees (+: image right).")
+    ] = 0.0,
+    gaze_pitch: Annotated[
+        float, Form(ge=-12, le=12, description="Main gaze, degrees (+: up).")
+    ] = 0.0,
+    distance: Annotated[
+        float, Form(ge=0.85, le=1.2, description="Head distance as a scale (1 = as framed).")
+    ] = 1.0,
+    emotion: Annotated[Emotion, Form(description="Emotion the face shows.")] = Emotion.NEUTRAL,
+    emotion_intensity: Annotated[
+        float, Form(ge=0, le=1, description="How strongly the emotion shows.")
+    ] = DEFAULT_INTENSITY,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> JobPublic:
     """Ask for a talking-head clip of ``portrait`` saying ``audio`` under a consent.
@@ -72,13 +83,13 @@ async def create_generation(
             portrait_type=portrait_type,
             audio_sha256=audio_sha,
             audio_type=media_type_by_name(audio.filename or ""),
-            text=text.strip() or None if text else None,
             consent_id=consent_id,
             purpose=purpose,
             voice_synthetic=voice == "synthetic",
             seed=seed,
             size=size,
             idempotency_key=idempotency_key,
+            controls=Controls((gaze_yaw, gaze_pitch), distance, emotion.value, emotion_intensity),
         ),
     )
     if created and request.app.state.worker is not None:

@@ -1,0 +1,141 @@
+"""Speech → motion with the trained MotionDiT: the learned half of ``generate``.
+
+::
+
+    speaker = MotionGenerator.from_card(encoder_dir=whisper_dir)
+    motion = speaker.motion(read_audio("speech.wav"), Controls(emotion="happy", intensity=0.6))
+
+Windows come out as soon as they are sampled (:meth:`MotionGenerator.stream`), so a renderer
+can start on the first second while the rest is still being made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import numpy as np
+import torch
+from scipy.ndimage import gaussian_filter1d
+
+from generator.controls import Controls
+from generator.errors import GeneratorError
+from generator.io import AudioTrack
+from generator.motion import (
+    DEFAULT_FPS,
+    EXPRESSION_MODES,
+    LIMITS,
+    MOTION_AXES,
+    POSE_AXES,
+    MotionSequence,
+)
+from generator.motion_model.card import load_card
+from generator.motion_model.config import DEFAULT_CARD
+from generator.motion_model.diffusion import Sampler
+from generator.motion_model.model import MotionDiT
+from generator.speech.features import SpeechEncoder
+
+#: Guidance per condition unless the caller says otherwise: the audio guides the face (the
+#: 16 expression modes) at 0.5 and leaves gaze and head alone, where guidance only adds
+#: jitter (chosen on held-out voices; docs/motion-model.md).
+DEFAULT_GUIDANCE: dict[str, float | np.ndarray] = {
+    "audio": np.array([0.5] * len(EXPRESSION_MODES) + [0.0] * len(POSE_AXES), np.float32)
+}
+#: The head's rotation, translation and scale are smoothed over time with this Gaussian
+#: (frames): the sampler leaves frame-to-frame noise there (ΔP 0.50 °/frame against the
+#: targets' 0.33, scale ±1.3%) that no head shows.
+HEAD_SMOOTHING = 1.0
+_HEAD = slice(MOTION_AXES.index("head_yaw"), MOTION_AXES.index("head_scale") + 1)
+_REACH = int(4 * HEAD_SMOOTHING)  # scipy's filter reaches 4 σ
+#: Sampling steps unless the caller says otherwise.
+DEFAULT_STEPS = 6
+#: The longest speech taken: its features and motion stay small (10 min: ~25 MB).
+MAX_SPEECH_S = 600.0
+_LOW = np.array([LIMITS[a][0] for a in MOTION_AXES], np.float32)
+_HIGH = np.array([LIMITS[a][1] for a in MOTION_AXES], np.float32)
+
+
+class MotionGenerator:
+    """A trained motion model plus the speech encoder it listens through."""
+
+    def __init__(
+        self,
+        model: MotionDiT,
+        encoder: SpeechEncoder,
+        *,
+        steps: int = DEFAULT_STEPS,
+        guidance: Mapping[str, float] | None = None,
+        version: str = "MotionDiT",
+    ) -> None:
+        self.sampler = Sampler(
+            model, steps=steps, guidance=DEFAULT_GUIDANCE if guidance is None else guidance
+        )
+        self.encoder = encoder
+        #: What drives the motion, for a clip's manifest (the model and its weights' digest).
+        self.version = version
+
+    @classmethod
+    def from_card(
+        cls, card: Path = DEFAULT_CARD, *, encoder_dir: Path, **options: object
+    ) -> MotionGenerator:
+        """Load the model a card describes and the Whisper encoder from ``encoder_dir``.
+
+        Raises:
+            WeightsMismatch: the weights are missing or altered, or the encoder is not the
+                one the model was trained with.
+            GeneratorError: the encoder cannot be loaded.
+        """
+        loaded = load_card(card, encoder_dir=encoder_dir)
+        return cls(loaded.model, SpeechEncoder(encoder_dir), version=loaded.version, **options)  # type: ignore[arg-type]
+
+    def stream(
+        self, audio: AudioTrack, controls: Controls | None = None, *, seed: int = 0
+    ) -> Iterator[np.ndarray]:
+        """Motion frames ``(n, 24)`` window by window, ``ceil(duration · 25)`` frames in all.
+
+        Raises:
+            GeneratorError: the audio is empty, longer than 10 minutes, or not 16 kHz.
+        """
+        if audio.duration_s > MAX_SPEECH_S:
+            raise GeneratorError(
+                f"the speech is {audio.duration_s / 60:.1f} minutes long; at most "
+                f"{MAX_SPEECH_S / 60:.0f} minutes can be animated at once"
+            )
+        features = self.encoder.features(audio, DEFAULT_FPS)
+        vector = (controls or Controls()).vector()
+        with torch.inference_mode():
+            for window in smooth_head(self.sampler.stream(features, vector, seed=seed)):
+                yield np.clip(window, _LOW, _HIGH)
+
+    def motion(
+        self, audio: AudioTrack, controls: Controls | None = None, *, seed: int = 0
+    ) -> MotionSequence:
+        """The whole motion sequence for ``audio`` at 25 frames per second."""
+        windows = list(self.stream(audio, controls, seed=seed))
+        return MotionSequence(np.concatenate(windows), DEFAULT_FPS)
+
+
+def smooth_head(windows: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
+    """:data:`HEAD_SMOOTHING` applied to the head channels across window seams, streaming:
+    the last few frames of each window wait for the next one, which they need to be smoothed.
+    """
+    context = np.zeros((0, len(MOTION_AXES)), np.float32)  # frames given out, for the filter
+    pending = np.zeros((0, len(MOTION_AXES)), np.float32)  # frames not yet given out
+    for window in windows:
+        pending = np.concatenate([pending, window])
+        if len(pending) <= _REACH:
+            continue
+        frames = np.concatenate([context, pending])
+        smoothed = _smoothed(frames)
+        yield smoothed[len(context) : len(frames) - _REACH]
+        context = frames[max(0, len(frames) - 2 * _REACH) : len(frames) - _REACH]
+        pending = pending[len(pending) - _REACH :]
+    if len(pending):
+        frames = np.concatenate([context, pending])
+        yield _smoothed(frames)[len(context) :]
+
+
+def _smoothed(frames: np.ndarray) -> np.ndarray:
+    out = frames.copy()
+    out[:, _HEAD] = gaussian_filter1d(frames[:, _HEAD], HEAD_SMOOTHING, axis=0, mode="nearest")
+    return out
