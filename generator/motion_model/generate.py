@@ -64,7 +64,7 @@ class MotionGenerator:
         encoder: SpeechEncoder,
         *,
         steps: int = DEFAULT_STEPS,
-        guidance: Mapping[str, float] | None = None,
+        guidance: Mapping[str, float | np.ndarray] | None = None,
         version: str = "MotionDiT",
     ) -> None:
         self.sampler = Sampler(
