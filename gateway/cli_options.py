@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from generator import GeneratorError
 from generator.controls import Controls, Emotion
 
 GazeOption = Annotated[
@@ -40,8 +41,6 @@ def controls_from(gaze: str, distance: float, emotion: StrEnum, intensity: float
         raise typer.BadParameter(
             "give the gaze as YAW,PITCH in degrees, e.g. 10,-5", param_hint="--gaze"
         ) from None
-    from generator import GeneratorError
-
     try:
         return Controls((yaw, pitch), distance, emotion.value, intensity)
     except GeneratorError as exc:
