@@ -129,10 +129,14 @@ def mouth_motion(
         total += weight
     mouth = weighted / total[:, None]
     # Bilabials close the lips whatever their neighbours do: inside one, the lips press and
-    # every opening mode gives way.
+    # every opening mode gives way. A closure shorter than a frame still closes the frame
+    # nearest its middle, or the lips would never meet on a fast "b".
     for phone in phones:
         if viseme_of(phone.symbol, alphabet).name == "bilabial":
             inside = (times >= phone.start_s) & (times < phone.end_s)
+            if not inside.any():
+                middle = (phone.start_s + phone.end_s) / 2
+                inside[min(frames - 1, int(middle * fps))] = True
             mouth[inside] *= 0.15
             mouth[inside, index["lip_press"]] = 1.0
     return mouth.astype(np.float32)

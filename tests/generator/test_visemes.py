@@ -28,6 +28,14 @@ def test_bilabials_close_the_lips_and_open_vowels_open_the_jaw() -> None:
     assert mouth[95, _column("jaw_open")] < 0.1  # the pause relaxes
 
 
+def test_a_closure_shorter_than_a_frame_still_closes_the_lips() -> None:
+    # At 25 fps frame centres sit at 20, 60, 100 ms...: a 30-ms "b" from 25 to 55 ms holds none.
+    phones = [Phone("A:", 0.0, 0.025), Phone("b", 0.025, 0.055), Phone("A:", 0.055, 0.3)]
+    mouth = mouth_motion(phones, 0.3, fps=25.0)
+    assert mouth[1, _column("lip_press")] == 1.0  # the frame nearest the closure's middle
+    assert mouth[:, _column("lip_press")].tolist().count(1.0) == 1
+
+
 def test_the_mouth_anticipates_and_carries_over() -> None:
     phones = [Phone("_", 0.0, 0.5), Phone("u:", 0.5, 0.7), Phone("_", 0.7, 1.5)]
     pucker = mouth_motion(phones, 1.5, fps=100.0)[:, _column("lip_pucker")]
