@@ -9,7 +9,9 @@ Memory stays bounded by one batch of frames however long the clip is::
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from fractions import Fraction
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -54,8 +56,9 @@ def render_clip(
     """Render ``motion`` on ``model`` into an H.264 + AAC MP4 at the motion's frame rate.
 
     The audio, if any, is cut to the motion's length. ``on_frame(done, total)`` is called
-    after each frame is encoded, for progress. ``mark`` transforms each frame just before
-    it is encoded: the caller's watermark (the generator itself knows none).
+    on the caller's thread after each batch of frames is encoded, for progress. ``mark``
+    transforms each frame just before it is encoded: the caller's watermark (the generator
+    itself knows none).
 
     Raises:
         GeneratorError: the device is unavailable; MediaError: the file cannot be written.
@@ -65,10 +68,22 @@ def render_clip(
         keep = round(motion.duration_s * audio.sample_rate)
         audio = AudioTrack(audio.samples[:keep], audio.sample_rate)
     fps = Fraction(motion.fps).limit_denominator(1001)
-    with ClipWriter(path, fps=fps, audio=audio) as clip:
-        for done, frame in enumerate(renderer.frames(motion), start=1):
+
+    def write(batch: np.ndarray) -> int:
+        for frame in batch:
             clip.write(frame if mark is None else mark(frame))
-            on_frame(done, len(motion))
+        return len(batch)
+
+    # Marking and encoding a batch (in a thread: both release the GIL) overlaps rendering
+    # the next one; one batch waits at most, so memory stays bounded.
+    with ClipWriter(path, fps=fps, audio=audio) as clip, ThreadPoolExecutor(1) as encoder:
+        writing: Future[int] | None = None
+        done = 0
+        for batch in chain(renderer.batches(motion), [None]):
+            if writing is not None:
+                done += writing.result()
+                on_frame(done, len(motion))
+            writing = None if batch is None else encoder.submit(write, batch)
     return clip.info
 
 

@@ -1,4 +1,5 @@
-"""Process-level tuning for rendering on the CPU.
+"""Process-level tuning for the CPU: glibc's allocator for rendering, torch's thread count
+for small models.
 
 Each batch of 512×512 frames allocates tens of megabytes of tensors. glibc serves blocks that
 large with fresh ``mmap`` calls and returns them on free, so every batch page-faults its
@@ -11,6 +12,10 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import torch
 
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
@@ -29,3 +34,20 @@ def keep_freed_memory() -> bool:
     return bool(
         mallopt(_M_MMAP_THRESHOLD, _KEEP_BYTES) and mallopt(_M_TRIM_THRESHOLD, 2 * _KEEP_BYTES)
     )
+
+
+@contextmanager
+def torch_threads(count: int) -> Iterator[None]:
+    """Run torch's CPU operators on ``count`` threads inside the block, then restore.
+
+    MotionDiT's matrices are small (60 tokens × 128): on two threads the synchronisation
+    costs more than the split gains, and sampling 10 s of speech takes 0.65 s instead of
+    0.36 s on one thread. The setting is process-wide, so only hold it around work that
+    does not share the process's torch with another thread.
+    """
+    before = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

@@ -20,6 +20,7 @@ import torch
 
 from generator.motion_model.config import CONDITIONS
 from generator.motion_model.model import MotionDiT
+from generator.runtime import torch_threads
 
 #: Frames each window shares with the one before (fixed to the earlier window's values).
 OVERLAP = 10
@@ -97,11 +98,12 @@ class Sampler:
         shape = (audio.shape[0], self.model.config.window, self.model.config.motion_size)
         x = torch.randn(shape, generator=generator)
         times = torch.linspace(1.0, 0.0, self.steps + 1)
-        for now, then in zip(times[:-1], times[1:], strict=True):
-            clean = self._predict(x, float(now), audio, prefix, controls, keep)
-            a_now, a_then = alpha_bar(now), alpha_bar(then)
-            noise = (x - a_now.sqrt() * clean) / (1 - a_now).sqrt()
-            x = a_then.sqrt() * clean + (1 - a_then).sqrt() * noise
+        with torch_threads(1):
+            for now, then in zip(times[:-1], times[1:], strict=True):
+                clean = self._predict(x, float(now), audio, prefix, controls, keep)
+                a_now, a_then = alpha_bar(now), alpha_bar(then)
+                noise = (x - a_now.sqrt() * clean) / (1 - a_now).sqrt()
+                x = a_then.sqrt() * clean + (1 - a_then).sqrt() * noise
         return clean
 
     def stream(

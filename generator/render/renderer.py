@@ -211,10 +211,14 @@ class Renderer:
             # Textures hold 255·value + 0.5, so truncating to uint8 rounds.
             return frames.clamp_(0, 255).to(torch.uint8).permute(0, 2, 3, 1)
 
+    def batches(self, motion: MotionSequence) -> Iterator[np.ndarray]:
+        """Render a whole sequence, yielding ``(≤ batch_size, size, size, 3)`` uint8 batches."""
+        for start in range(0, len(motion), self.batch_size):
+            yield self.render(motion.values[start : start + self.batch_size]).cpu().numpy()
+
     def frames(self, motion: MotionSequence) -> Iterator[np.ndarray]:
         """Render a whole sequence in batches, yielding ``(size, size, 3)`` uint8 frames."""
-        for start in range(0, len(motion), self.batch_size):
-            batch = self.render(motion.values[start : start + self.batch_size]).cpu().numpy()
+        for batch in self.batches(motion):
             yield from batch
 
     # -- compositing ------------------------------------------------------------------------

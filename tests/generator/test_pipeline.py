@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from generator import AudioTrack, FaceLandmarker, probe
+from generator import AudioTrack, FaceLandmarker, MediaError, probe
 from generator.face_model import build_face_model
 from generator.motion import MotionSequence, sweep
 from generator.pipeline import render_clip
@@ -26,12 +26,31 @@ def test_a_clip_has_every_frame_and_its_audio(
     info = render_clip(
         model, motion, tmp_path / "clip.mp4", audio=audio, on_frame=lambda d, n: progress.append(d)
     )
-    assert progress[-1] == 40 and len(progress) == 40
+    assert progress == sorted(progress) and progress[-1] == 40  # after each encoded batch
     decoded = probe(tmp_path / "clip.mp4")
     assert decoded.frames == 40 and (decoded.width, decoded.height) == (256, 256)
     assert decoded.audio_duration_s is not None
     assert abs(decoded.audio_duration_s - decoded.video_duration_s) <= 1 / 25
     assert info.frames == decoded.frames
+
+
+def test_a_failure_while_encoding_leaves_no_clip(
+    tmp_path: Path, assets_dir: Path, astronaut: np.ndarray
+) -> None:
+    with FaceLandmarker(assets_dir / "face_landmarker" / "face_landmarker.task") as marks:
+        model = build_face_model(astronaut, marks, size=256)
+    motion = MotionSequence(sweep().motion.values[:40], fps=25.0)
+    marked = []
+
+    def mark(frame: np.ndarray) -> np.ndarray:  # fails halfway, on the encoding thread
+        if len(marked) == 20:
+            raise MediaError("the mark could not be applied")
+        marked.append(frame)
+        return frame
+
+    with pytest.raises(MediaError, match="could not be applied"):
+        render_clip(model, motion, tmp_path / "clip.mp4", mark=mark)
+    assert len(marked) == 20 and not (tmp_path / "clip.mp4").exists()
 
 
 def test_frames_are_streamed_in_batches(assets_dir: Path, astronaut: np.ndarray) -> None:
