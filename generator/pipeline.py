@@ -24,6 +24,7 @@ from generator.io import AudioTrack, ClipInfo, ClipWriter
 from generator.motion import DEFAULT_FPS, MotionSequence
 from generator.motion_model.generate import MotionGenerator
 from generator.render.renderer import Renderer
+from generator.runtime import torch_threads
 
 
 def resolve_device(name: str) -> str:
@@ -75,8 +76,13 @@ def render_clip(
         return len(batch)
 
     # Marking and encoding a batch (in a thread: both release the GIL) overlaps rendering
-    # the next one; one batch waits at most, so memory stays bounded.
-    with ClipWriter(path, fps=fps, audio=audio) as clip, ThreadPoolExecutor(1) as encoder:
+    # the next one, which leaves that thread a core; one batch waits at most, so memory
+    # stays bounded.
+    with (
+        ClipWriter(path, fps=fps, audio=audio) as clip,
+        ThreadPoolExecutor(1) as encoder,
+        torch_threads(max(1, torch.get_num_threads() - 1)),
+    ):
         writing: Future[int] | None = None
         done = 0
         for batch in chain(renderer.batches(motion), [None]):

@@ -183,7 +183,8 @@ def _emotion_metrics(
                     for face in landmarker.detect(frame)[:1]
                 ]
                 readings.append(float(np.mean(scores)))
-            rho = spearmanr(levels, readings).statistic
+            # ρ over five ranks is a multiple of 0.05; scipy returns 0.9 as 0.8999999999999998.
+            rho = round(float(spearmanr(levels, readings).statistic), 6)
             metrics.append(
                 Metric.at_least(f"emotion {emotion}: ρ(intensity, landmarks)", rho, "", 0.9)
             )
