@@ -60,14 +60,23 @@ def shape_groups(values: np.ndarray) -> np.ndarray:
 def best_lag(generated: np.ndarray, reference: np.ndarray, reach: int = 5) -> float:
     """The shift (frames; positive = the generated mouth is late) that best correlates the
     two aperture curves; NaN when either does not move."""
-    if generated.std() == 0 or reference.std() == 0:
+    if np.isnan(correlation(generated, reference)):
         return float("nan")
     scores = []
     for lag in range(-reach, reach + 1):
         a = generated[max(lag, 0) : len(generated) + min(lag, 0)]
         b = reference[max(-lag, 0) : len(reference) + min(-lag, 0)]
-        scores.append(np.corrcoef(a, b)[0, 1] if a.std() > 0 and b.std() > 0 else -1)
-    return float(np.argmax(scores) - reach)
+        scores.append(correlation(a, b))
+    return float(np.argmax(np.nan_to_num(scores, nan=-1.0)) - reach)
+
+
+def correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson's r of two curves, in float64; NaN when either is (numerically) still, where
+    ``np.corrcoef`` would warn and divide by zero."""
+    a = np.asarray(a, np.float64) - np.mean(a, dtype=np.float64)
+    b = np.asarray(b, np.float64) - np.mean(b, dtype=np.float64)
+    norm = np.sqrt(np.dot(a, a) * np.dot(b, b))
+    return float(np.dot(a, b) / norm) if norm > 1e-12 else float("nan")
 
 
 def closures_hit(
@@ -120,8 +129,7 @@ def lip_sync(
         count = min(len(generated), len(reference))
         g, r = generated[:count], reference[:count]
         made, wanted = aperture(g), aperture(r)
-        moving = made.std() > 0 and wanted.std() > 0  # a still mouth has no correlation
-        correlations.append(np.corrcoef(made, wanted)[0, 1] if moving else np.nan)
+        correlations.append(correlation(made, wanted))  # NaN for a still mouth
         agree += int((shape_groups(g) == shape_groups(r)).sum())
         frames += count
         hit, total = closures_hit(g, phones, alphabet, fps)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -10,6 +12,7 @@ from generator.motion_model.metrics import (
     aperture,
     best_lag,
     closures_hit,
+    correlation,
     lip_sync,
     liveliness,
     shape_groups,
@@ -68,3 +71,13 @@ def test_liveliness_reads_blinks_and_head_turns() -> None:
     assert lively.blink_ms == (240.0, 240.0, 240.0)
     assert lively.gap_variation == pytest.approx(0.0)  # periodic, and the measure says so
     assert lively.delta_p == pytest.approx(0.3, abs=0.05)
+
+
+def test_a_still_curve_has_no_correlation_and_no_warning() -> None:
+    moving = np.sin(np.arange(50) / 3).astype(np.float32)
+    still = np.full(50, 0.15, np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert correlation(moving, 2 * moving + 1) == pytest.approx(1.0)
+        assert np.isnan(correlation(moving, still)) and np.isnan(best_lag(moving, still))
+        assert best_lag(np.roll(moving, 2), moving) == 2
