@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from scipy.ndimage import gaussian_filter1d
 
-from generator.controls import Controls
+from generator.controls import Controls, emotion_bias
 from generator.errors import GeneratorError
 from generator.io import AudioTrack
 from generator.motion import (
@@ -32,6 +32,7 @@ from generator.motion_model.card import load_card
 from generator.motion_model.config import DEFAULT_CARD
 from generator.motion_model.diffusion import Sampler
 from generator.motion_model.model import MotionDiT
+from generator.speech.activity import resting, voice_activity
 from generator.speech.features import SpeechEncoder
 
 
@@ -55,6 +56,9 @@ DEFAULT_GUIDANCE: dict[str, float | np.ndarray] = {
 HEAD_SMOOTHING = 1.0
 _HEAD = slice(MOTION_AXES.index("head_yaw"), MOTION_AXES.index("head_scale") + 1)
 _REACH = int(4 * HEAD_SMOOTHING)  # scipy's filter reaches 4 σ
+#: The modes speech moves (the mouth's), which rest at the emotion's bias where no one speaks:
+#: the model never heard long silence (generator/speech/activity.py).
+_SPEECH = slice(0, MOTION_AXES.index("lower_lip_depress") + 1)
 #: Sampling steps unless the caller says otherwise.
 DEFAULT_STEPS = 6
 #: The longest speech taken: its features and motion stay small (10 min: ~25 MB).
@@ -109,10 +113,16 @@ class MotionGenerator:
                 f"the speech is {audio.duration_s / 60:.1f} minutes long; at most "
                 f"{MAX_SPEECH_S / 60:.0f} minutes can be animated at once"
             )
+        controls = controls or Controls()
         features = self.encoder.features(audio, DEFAULT_FPS)
-        vector = (controls or Controls()).vector()
+        rest = resting(voice_activity(audio, len(features), DEFAULT_FPS), DEFAULT_FPS)[:, None]
+        at_rest = emotion_bias(controls)[_SPEECH]
+        done = 0
         with torch.inference_mode():
-            for window in smooth_head(self.sampler.stream(features, vector, seed=seed)):
+            for window in smooth_head(self.sampler.stream(features, controls.vector(), seed=seed)):
+                easing = rest[done : done + len(window)]
+                window[:, _SPEECH] += easing * (at_rest - window[:, _SPEECH])
+                done += len(window)
                 yield np.clip(window, _LOW, _HIGH)
 
     def motion(
