@@ -114,8 +114,10 @@ class MotionGenerator:
                 f"{MAX_SPEECH_S / 60:.0f} minutes can be animated at once"
             )
         controls = controls or Controls()
-        features = self.encoder.features(audio, DEFAULT_FPS)
-        rest = resting(voice_activity(audio, len(features), DEFAULT_FPS), DEFAULT_FPS)[:, None]
+        heard = self.encoder.hear(audio, DEFAULT_FPS)
+        features = heard.features
+        voiced = voice_activity(audio, len(features), DEFAULT_FPS) & heard.speech
+        rest = resting(voiced, DEFAULT_FPS)[:, None]
         at_rest = emotion_bias(controls)[_SPEECH]
         done = 0
         with torch.inference_mode():

@@ -1,9 +1,11 @@
 """Where someone speaks in a recording, per video frame, and where the mouth may rest.
 
-MotionDiT was trained on passages that always hold speech, so over long silence it keeps the
-mouth half open and moving. Until the corpus holds silence, the generator lets the speech
-modes rest wherever WebRTC's voice activity detector (as pocketsphinx ships it) hears no one
-for a while; the face, eyes and head keep their motion.
+MotionDiT was trained on passages that always hold speech, so over silence and music it keeps
+the mouth half open and moving. Until the corpus holds both, the generator lets the speech
+modes rest wherever no one speaks for a while: where WebRTC's voice activity detector (as
+pocketsphinx ships it) hears no voice, or Whisper hears no speech in the 30-s window
+(:meth:`~generator.speech.features.SpeechEncoder.hear`). The face, eyes and head keep their
+motion.
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@ Two paths, compared in the motion benchmark:
 - :func:`log_mel`: Whisper's own 80-band log-mel spectrogram, the input to that encoder and
   the fallback feature.
 
+:meth:`SpeechEncoder.hear` also asks Whisper's decoder, once per window, whether the window
+holds speech at all, so the generator can rest the mouth through music and silence.
+
 Whisper looks at 30-s windows of 16-kHz audio (3,000 mel frames, 1,500 encoder frames); longer
 audio is encoded window by window, shorter audio is padded, and the result is cut to the
 audio's length and averaged down to the frame rate.
@@ -15,18 +18,27 @@ audio's length and averaged down to the frame rate.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from generator.errors import GeneratorError
 from generator.io import SPEECH_SAMPLE_RATE, AudioTrack
 
+if TYPE_CHECKING:
+    import ctranslate2
+
 N_FFT = 400  # 25 ms
 HOP = 160  # 10 ms: 100 mel frames a second
 N_MELS = 80
 WINDOW_S = 30
 _MEL_PER_WINDOW = WINDOW_S * SPEECH_SAMPLE_RATE // HOP  # 3000
+#: Whisper's own bar for "no speech in this window" (openai-whisper's no_speech_threshold).
+NO_SPEECH_THRESHOLD = 0.6
+_START = "<|startoftranscript|>"
 
 
 def mel_filters(
@@ -95,6 +107,14 @@ def mel_features(audio: AudioTrack, fps: float = 25.0) -> np.ndarray:
     return _at_fps(log_mel(samples).T, SPEECH_SAMPLE_RATE / HOP, audio.duration_s, fps)
 
 
+@dataclass(frozen=True)
+class Heard:
+    """What the encoder made of a recording, per video frame."""
+
+    features: np.ndarray  # (frames, 384)
+    speech: np.ndarray  # (frames,) bool: Whisper hears speech in the frame's 30-s window
+
+
 class SpeechEncoder:
     """Whisper tiny.en's encoder through CTranslate2 (int8 on the CPU)."""
 
@@ -115,14 +135,36 @@ class SpeechEncoder:
 
     def features(self, audio: AudioTrack, fps: float = 25.0) -> np.ndarray:
         """Encoder features ``(frames, 384)`` at the video frame rate (50 per second inside)."""
+        chunks = [np.asarray(encoded)[0, :used] for encoded, used in self._encoded(audio)]
+        return _at_fps(np.concatenate(chunks), SPEECH_SAMPLE_RATE / HOP / 2, audio.duration_s, fps)
+
+    def hear(self, audio: AudioTrack, fps: float = 25.0) -> Heard:
+        """The features, and per video frame whether Whisper hears speech in its 30-s window
+        (one decoder step per window: its no-speech probability under 0.6, Whisper's own
+        threshold). Music, noise and silence read 0.8–0.94, speech about 0.04."""
+        chunks, speech = [], []
+        for encoded, used in self._encoded(audio):
+            chunks.append(np.asarray(encoded)[0, :used])
+            first = self._model.generate(
+                encoded, [[_START]], return_no_speech_prob=True, max_length=2
+            )
+            speech.append(first[0].no_speech_prob < NO_SPEECH_THRESHOLD)
+        features = _at_fps(
+            np.concatenate(chunks), SPEECH_SAMPLE_RATE / HOP / 2, audio.duration_s, fps
+        )
+        window = (np.arange(len(features)) + 0.5) / fps // WINDOW_S
+        return Heard(features, np.array(speech)[np.minimum(window.astype(int), len(speech) - 1)])
+
+    def _encoded(self, audio: AudioTrack) -> Iterator[tuple[ctranslate2.StorageView, int]]:
+        """Each 30-s window's encoder output, and how many of its frames hold audio."""
         import ctranslate2
 
         mel = log_mel(_speech(audio))
-        chunks = []
         for start in range(0, mel.shape[1], _MEL_PER_WINDOW):
             window = mel[:, start : start + _MEL_PER_WINDOW]
             used = window.shape[1]
             window = np.pad(window, ((0, 0), (0, _MEL_PER_WINDOW - used)))
-            encoded = self._model.encode(ctranslate2.StorageView.from_array(window[None]))
-            chunks.append(np.asarray(encoded)[0, : (used + 1) // 2])
-        return _at_fps(np.concatenate(chunks), SPEECH_SAMPLE_RATE / HOP / 2, audio.duration_s, fps)
+            yield (
+                self._model.encode(ctranslate2.StorageView.from_array(window[None])),
+                (used + 1) // 2,
+            )

@@ -54,6 +54,34 @@ def test_audio_longer_than_a_whisper_window_is_encoded_whole(assets_dir: Path) -
     assert features.shape == (775, 384) and np.isfinite(features).all()
 
 
+def _melody(seconds: int) -> np.ndarray:
+    """Plucked notes with five harmonics, two a second: music without words."""
+    rng = np.random.default_rng(0)
+    t = np.arange(8000) / 16000
+    notes = []
+    for _ in range(2 * seconds):
+        hz = 220 * 2 ** (int(rng.integers(12)) / 12)
+        tone = sum(np.sin(2 * np.pi * hz * k * t) / k for k in range(1, 6))
+        notes.append(0.1 * tone * np.exp(-3 * t))
+    return np.concatenate(notes).astype(np.float32)
+
+
+def test_whisper_tells_speech_from_music_and_silence_per_window(assets_dir: Path) -> None:
+    from scipy.signal import resample_poly
+
+    from generator.speech import Espeak
+
+    said = Espeak().speak("Bob and Pam made a map of the old palace.", rate=150)
+    speech = resample_poly(said.audio.samples, 16_000, said.audio.sample_rate)
+    encoder = SpeechEncoder(assets_dir / "whisper_tiny_en")
+    # Window one (0–30 s): a melody; window two (30–40 s): silence then speech.
+    samples = np.concatenate([_melody(30), np.zeros(16_000 * 6), speech]).astype(np.float32)
+    heard = encoder.hear(AudioTrack(samples, 16_000), fps=25.0)
+    np.testing.assert_array_equal(heard.features, encoder.features(AudioTrack(samples, 16_000)))
+    assert not heard.speech[:750].any() and heard.speech[750:].all()
+    assert not encoder.hear(AudioTrack(np.zeros(32_000, np.float32), 16_000)).speech.any()
+
+
 def test_wrong_rate_and_empty_audio_are_refused() -> None:
     with pytest.raises(GeneratorError, match="16000 Hz"):
         mel_features(AudioTrack(_tone(440.0), 22050))

@@ -199,8 +199,8 @@ def test_head_smoothing_streams_exactly_as_a_whole() -> None:
 def test_the_mouth_moves_with_speech_and_rests_in_silence(
     speaker: MotionGenerator, speech: AudioTrack
 ) -> None:
-    """Speech moves the mouth; where no one speaks it rests (at the emotion's own shape),
-    while the eyes and head keep moving."""
+    """Speech moves the mouth; where no one speaks (silence, or music Whisper hears no words
+    in) it rests at the emotion's own shape, while the eyes and head keep moving."""
     pause = np.zeros(3 * 16_000, np.float32)
     framed = AudioTrack(np.concatenate([pause, speech.samples, pause]), 16_000)
     motion = speaker.motion(framed)
@@ -212,6 +212,10 @@ def test_the_mouth_moves_with_speech_and_rests_in_silence(
     assert aperture(happy.values).max() == 0.0 and smile.mean() > 0.3  # the smile stays
     head = motion.values[:50, motion.index("head_yaw")]
     assert head.std() > 0.05  # still alive
+    t = np.arange(4 * 16_000) / 16_000
+    chord = sum(np.sin(2 * np.pi * hz * t) for hz in (220.0, 277.2, 329.6))  # music, no words
+    played = speaker.motion(AudioTrack((0.1 * chord).astype(np.float32), 16_000))
+    assert aperture(played.values).max() == 0.0
 
 
 def test_noise_music_and_extreme_controls_stay_near_the_renderer_range(
