@@ -57,7 +57,7 @@ HEAD_SMOOTHING = 1.0
 _HEAD = slice(MOTION_AXES.index("head_yaw"), MOTION_AXES.index("head_scale") + 1)
 _REACH = int(4 * HEAD_SMOOTHING)  # scipy's filter reaches 4 σ
 #: The modes speech moves (the mouth's), which rest at the emotion's bias where no one speaks:
-#: the model never heard long silence (generator/speech/activity.py).
+#: the model never heard silence or music (generator/speech/activity.py).
 _SPEECH = slice(0, MOTION_AXES.index("lower_lip_depress") + 1)
 #: Sampling steps unless the caller says otherwise.
 DEFAULT_STEPS = 6
@@ -103,7 +103,8 @@ class MotionGenerator:
     def stream(
         self, audio: AudioTrack, controls: Controls | None = None, *, seed: int = 0
     ) -> Iterator[np.ndarray]:
-        """Motion frames ``(n, 24)`` window by window, ``ceil(duration · 25)`` frames in all.
+        """Motion frames ``(n, 24)`` window by window, ``ceil(duration · 25)`` frames in all;
+        where no one speaks, the mouth rests at the emotion's shape.
 
         Raises:
             GeneratorError: the audio is empty, longer than 10 minutes, or not 16 kHz.
