@@ -8,23 +8,26 @@ import numpy as np
 import pytest
 
 from generator import AudioTrack, FaceLandmarker, MediaError, probe
-from generator.face_model import build_face_model
+from generator.face_model import FaceModel, build_face_model
 from generator.motion import MotionSequence, sweep
 from generator.pipeline import render_clip
 
+SWEEP = MotionSequence(sweep().motion.values[:40], fps=25.0)
 
-def test_a_clip_has_every_frame_and_its_audio(
-    tmp_path: Path, assets_dir: Path, astronaut: np.ndarray
-) -> None:
-    with FaceLandmarker(assets_dir / "face_landmarker" / "face_landmarker.task") as marks:
-        model = build_face_model(astronaut, marks, size=256)
-    motion = MotionSequence(sweep().motion.values[:40], fps=25.0)
+
+@pytest.fixture(scope="module")
+def model(landmarker: FaceLandmarker, astronaut: np.ndarray) -> FaceModel:
+    """The demo portrait at 256×256: small, so the clips are quick."""
+    return build_face_model(astronaut, landmarker, size=256)
+
+
+def test_a_clip_has_every_frame_and_its_audio(tmp_path: Path, model: FaceModel) -> None:
     rate = 16000
     t = np.arange(int(2.5 * rate)) / rate  # longer than the motion: cut to it
     audio = AudioTrack((0.2 * np.sin(2 * np.pi * 200 * t)).astype(np.float32), rate)
     progress = []
     info = render_clip(
-        model, motion, tmp_path / "clip.mp4", audio=audio, on_frame=lambda d, n: progress.append(d)
+        model, SWEEP, tmp_path / "clip.mp4", audio=audio, on_frame=lambda d, n: progress.append(d)
     )
     assert progress == sorted(progress) and progress[-1] == 40  # after each encoded batch
     decoded = probe(tmp_path / "clip.mp4")
@@ -34,12 +37,7 @@ def test_a_clip_has_every_frame_and_its_audio(
     assert info.frames == decoded.frames
 
 
-def test_a_failure_while_encoding_leaves_no_clip(
-    tmp_path: Path, assets_dir: Path, astronaut: np.ndarray
-) -> None:
-    with FaceLandmarker(assets_dir / "face_landmarker" / "face_landmarker.task") as marks:
-        model = build_face_model(astronaut, marks, size=256)
-    motion = MotionSequence(sweep().motion.values[:40], fps=25.0)
+def test_a_failure_while_encoding_leaves_no_clip(tmp_path: Path, model: FaceModel) -> None:
     marked = []
 
     def mark(frame: np.ndarray) -> np.ndarray:  # fails halfway, on the encoding thread
@@ -49,15 +47,13 @@ def test_a_failure_while_encoding_leaves_no_clip(
         return frame
 
     with pytest.raises(MediaError, match="could not be applied"):
-        render_clip(model, motion, tmp_path / "clip.mp4", mark=mark)
+        render_clip(model, SWEEP, tmp_path / "clip.mp4", mark=mark)
     assert len(marked) == 20 and not (tmp_path / "clip.mp4").exists()
 
 
-def test_frames_are_streamed_in_batches(assets_dir: Path, astronaut: np.ndarray) -> None:
+def test_frames_are_streamed_in_batches(model: FaceModel) -> None:
     from generator.render.renderer import Renderer
 
-    with FaceLandmarker(assets_dir / "face_landmarker" / "face_landmarker.task") as marks:
-        model = build_face_model(astronaut, marks, size=256)
     renderer = Renderer(model, batch_size=8)
     frames = renderer.frames(MotionSequence.neutral(20))
     first = next(frames)
@@ -67,7 +63,7 @@ def test_frames_are_streamed_in_batches(assets_dir: Path, astronaut: np.ndarray)
         next(frames)
 
 
-def test_generate_streams_frames_for_speech(assets_dir: Path, astronaut: np.ndarray) -> None:
+def test_generate_streams_frames_for_speech(assets_dir: Path, model: FaceModel) -> None:
     """Speech in, frames out as each 2-s motion window is rendered: the first frame comes
     when one window has been sampled, and as many frames as the speech lasts at 25 fps."""
     from generator.controls import Controls
@@ -76,8 +72,6 @@ def test_generate_streams_frames_for_speech(assets_dir: Path, astronaut: np.ndar
     from generator.speech import Espeak
     from generator.speech.corpus import to_speech_rate
 
-    with FaceLandmarker(assets_dir / "face_landmarker" / "face_landmarker.task") as marks:
-        model = build_face_model(astronaut, marks, size=256)
     speaker = MotionGenerator.from_card(encoder_dir=assets_dir / "whisper_tiny_en")
     sampled: list[int] = []
     stream = speaker.stream
