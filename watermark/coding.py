@@ -1,12 +1,16 @@
-"""The payload (a 64-bit clip ID and a 16-bit key ID) and its BCH error-correcting code.
+"""The payload (a 64-bit clip ID and a 16-bit key ID) and its error-correcting code.
 
-BCH over GF(2^8) from the Linux kernel's implementation (bchlib), shortened to the 80 payload
-bits: 204 coded bits that correct any :data:`CORRECTABLE_ERRORS` bit errors. Decoding is
-Chase-II: when the hard decision fails, the least reliable bits are flipped in every
-combination and decoded again, which recovers many words with more errors than that. Random
-bits decode, with the right key ID, with probability below 1e-14
-(:meth:`PayloadCode.false_decode_probability`), so a decoded payload is itself strong evidence
-that a mark is there.
+A BCH code over GF(2^8) from the Linux kernel's implementation (bchlib), shortened to the 80
+payload bits: 204 coded bits, any :data:`CORRECTABLE_ERRORS` of which the hard-decision
+decoder always corrects. Marks read off re-encoded video carry more errors than that, but
+also a confidence for every bit, so decoding is soft as well: ordered-statistics decoding
+(Fossorier & Lin, 1995) re-encodes the payload from the 80 most reliable independent bits,
+with every one and every two of those flipped, and keeps the codeword that best matches the
+soft bits. That finds the most likely payload in most cases a hard decoder gives up on.
+
+A decoder of this kind always names *some* payload: whether it is believable is a question
+of evidence, which :func:`watermark.mark.search` answers with a bound that holds for any
+picture.
 
     >>> code = PayloadCode()
     >>> bits = code.encode(Payload(clip_id=0x0123456789ABCDEF, key_id=7))
@@ -18,8 +22,7 @@ that a mark is there.
 from __future__ import annotations
 
 import itertools
-import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import bchlib
 import numpy as np
@@ -28,11 +31,12 @@ from watermark.errors import PayloadError
 
 CLIP_ID_BITS = 64
 KEY_ID_BITS = 16
-PAYLOAD_BYTES = (CLIP_ID_BITS + KEY_ID_BITS) // 8
+PAYLOAD_BITS = CLIP_ID_BITS + KEY_ID_BITS
+PAYLOAD_BYTES = PAYLOAD_BITS // 8
 #: Bit errors the hard-decision BCH decoder always corrects.
 CORRECTABLE_ERRORS = 18
-#: How many of the least reliable bits Chase decoding flips (2^6 - 1 extra decodes at most).
-CHASE_BITS = 6
+#: Ordered-statistics decoding tries every flip of up to this many reliable bits.
+OSD_ORDER = 2
 
 
 @dataclass(frozen=True)
@@ -63,10 +67,12 @@ class Payload:
 
 @dataclass(frozen=True)
 class DecodedPayload:
-    """A payload recovered from noisy bits, and how many bits had to be corrected."""
+    """The likeliest payload for some soft bits, its codeword, and how many hard bits
+    disagreed with that codeword."""
 
     payload: Payload
     corrected_bits: int
+    bits: np.ndarray = field(repr=False, compare=False)  # (coded_bits,) uint8 codeword
 
 
 class PayloadCode:
@@ -74,47 +80,91 @@ class PayloadCode:
 
     def __init__(self) -> None:
         self._bch = bchlib.BCH(t=CORRECTABLE_ERRORS, m=8)
-        self.coded_bits = PAYLOAD_BYTES * 8 + self._bch.ecc_bits
-
-    def false_decode_probability(self) -> float:
-        """The chance that random bits decode to a payload with a given key ID: Chase tries
-        2^CHASE_BITS words, each decodes if within ``CORRECTABLE_ERRORS`` of one of the 2^80
-        codewords, and the key ID must then match (1 in 2^16)."""
-        ball = sum(math.comb(self.coded_bits, i) for i in range(CORRECTABLE_ERRORS + 1))
-        data_bits = PAYLOAD_BYTES * 8
-        return 2.0 ** (CHASE_BITS + data_bits - KEY_ID_BITS - self.coded_bits) * ball
+        self.coded_bits = PAYLOAD_BITS + self._bch.ecc_bits
+        # The code is linear: row i is the codeword of the payload with only bit i set.
+        self._generator = np.stack([self._encode_bits(row) for row in np.eye(PAYLOAD_BITS)])
+        self._flips = _flip_patterns(PAYLOAD_BITS, OSD_ORDER)
 
     def encode(self, payload: Payload) -> np.ndarray:
         """``(coded_bits,)`` uint8 of 0/1: the payload's bits, then the BCH parity bits."""
-        data = payload.to_bytes()
-        ecc = self._bch.encode(data)
-        bits = np.unpackbits(np.frombuffer(data + bytes(ecc), dtype=np.uint8))
-        return bits[: self.coded_bits].copy()
+        return self._encode_bytes(payload.to_bytes())
 
-    def decode(self, soft: np.ndarray) -> DecodedPayload | None:
-        """The payload from ``soft`` (``(coded_bits,)``, positive means 0, magnitude means
-        confidence), or None when no codeword lies within reach.
+    def decode(self, soft: np.ndarray) -> DecodedPayload:
+        """The likeliest payload for ``soft`` (``(coded_bits,)``, positive means 0,
+        magnitude means confidence): the better of hard-decision BCH and ordered-statistics
+        decoding.
         """
         if soft.shape != (self.coded_bits,):
             raise PayloadError(f"expected {self.coded_bits} soft bits, got shape {soft.shape}")
         hard = (soft < 0).astype(np.uint8)
-        weakest = np.argsort(np.abs(soft))[:CHASE_BITS]
-        for flips in range(CHASE_BITS + 1):
-            for chosen in itertools.combinations(weakest, flips):
-                trial = hard.copy()
-                trial[list(chosen)] ^= 1
-                corrected = self._correct(trial)
-                if corrected is not None:
-                    payload, errors = corrected
-                    return DecodedPayload(payload, errors + flips)
-        return None
+        candidates = [self._reprocess(soft)]
+        corrected = self._hard_decision(hard)
+        if corrected is not None:
+            candidates.append(corrected)
+        best = max(candidates, key=lambda bits: float(np.dot(1.0 - 2.0 * bits, soft)))
+        payload = Payload.from_bytes(np.packbits(best[:PAYLOAD_BITS]).tobytes())
+        return DecodedPayload(payload, int(np.count_nonzero(best != hard)), best)
 
-    def _correct(self, bits: np.ndarray) -> tuple[Payload, int] | None:
-        packed = np.packbits(bits).tobytes()
+    def _encode_bits(self, data_bits: np.ndarray) -> np.ndarray:
+        return self._encode_bytes(np.packbits(data_bits.astype(np.uint8)).tobytes())
+
+    def _encode_bytes(self, data: bytes) -> np.ndarray:
+        ecc = bytes(self._bch.encode(data))
+        return np.unpackbits(np.frombuffer(data + ecc, dtype=np.uint8))[: self.coded_bits].copy()
+
+    def _hard_decision(self, hard: np.ndarray) -> np.ndarray | None:
+        """The codeword within ``CORRECTABLE_ERRORS`` of ``hard``, if there is one."""
+        packed = np.packbits(hard).tobytes()
         data = bytearray(packed[:PAYLOAD_BYTES])
         ecc = bytearray(packed[PAYLOAD_BYTES:].ljust(self._bch.ecc_bytes, b"\0"))
-        errors = self._bch.decode(data, ecc)
-        if errors < 0:
+        if self._bch.decode(data, ecc) < 0:
             return None
         self._bch.correct(data, ecc)
-        return Payload.from_bytes(bytes(data)), errors
+        return self._encode_bytes(bytes(data))
+
+    def _reprocess(self, soft: np.ndarray) -> np.ndarray:
+        """Ordered-statistics decoding: the best codeword among those that agree with the
+        hard decision on the most reliable independent bits but for up to OSD_ORDER."""
+        order = np.argsort(-np.abs(soft), kind="stable")
+        basis, pivots = _systematic(self._generator[:, order])
+        reliable = (soft[order][pivots] < 0).astype(np.float32)
+        # Codeword parities of every flipped info word, by one matrix product.
+        words = np.abs(self._flips - reliable[None, :])  # XOR for 0/1 values
+        parities = (words @ basis.astype(np.float32)) % 2
+        scores = (1.0 - 2.0 * parities) @ soft[order].astype(np.float32)
+        best = np.empty(self.coded_bits, dtype=np.uint8)
+        best[order] = parities[int(np.argmax(scores))].astype(np.uint8)
+        return best
+
+
+def _systematic(generator: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Gaussian elimination over GF(2), taking pivots left to right: the row-reduced
+    generator (identity on the pivot columns) and those columns."""
+    rows = generator.astype(bool)
+    pivots: list[int] = []
+    for column in range(rows.shape[1]):
+        rank = len(pivots)
+        if rank == rows.shape[0]:
+            break
+        candidates = np.flatnonzero(rows[rank:, column])
+        if candidates.size == 0:
+            continue
+        pick = rank + int(candidates[0])
+        rows[[rank, pick]] = rows[[pick, rank]]
+        others = np.flatnonzero(rows[:, column])
+        rows[others[others != rank]] ^= rows[rank]
+        pivots.append(column)
+    return rows.astype(np.uint8), np.array(pivots)
+
+
+def _flip_patterns(bits: int, order: int) -> np.ndarray:
+    """Every 0/1 word of ``bits`` bits with at most ``order`` ones, as float32 rows."""
+    patterns = [
+        chosen
+        for weight in range(order + 1)
+        for chosen in itertools.combinations(range(bits), weight)
+    ]
+    flips = np.zeros((len(patterns), bits), dtype=np.float32)
+    for row, chosen in enumerate(patterns):
+        flips[row, list(chosen)] = 1.0
+    return flips

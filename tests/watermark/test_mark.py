@@ -136,3 +136,10 @@ def test_noise_and_flat_frames_have_no_mark(key: WatermarkKey) -> None:
         cv2.GaussianBlur(rng.integers(0, 256, (384, 640, 3), dtype=np.uint8), (0, 0), 3),
     ]
     assert not any(detect([frame], [key]).present for frame in frames)
+
+
+def test_no_payload_is_believed_under_any_of_many_keys(portrait: np.ndarray) -> None:
+    # Every key's best peak gets a payload decoded; none may carry enough evidence.
+    keys = [WatermarkKey(index, bytes([index]) * 32) for index in range(24)]
+    found = detect([portrait], keys)
+    assert not found.present and found.payload is None
