@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from generator import ClipWriter, MediaError, probe, read_audio, read_frames
+from generator import ClipWriter, MediaError, probe, read_audio, read_frames, read_luma
 from generator.io import AAC_SAMPLE_RATE
 from watermark import Detection, Marker, Payload, WatermarkKey, detect
 
@@ -91,4 +91,4 @@ def detect_file(path: Path, keys: list[WatermarkKey], *, still: bool | None = No
     """
     if _is_still(path) if still is None else still:
         return detect([read_still(path)], keys)
-    return detect(read_frames(path, MAX_DETECT_FRAMES), keys)
+    return detect(read_luma(path, MAX_DETECT_FRAMES), keys)

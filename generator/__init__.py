@@ -37,6 +37,7 @@ from generator.io import (
     probe,
     read_audio,
     read_frames,
+    read_luma,
     write_wav,
 )
 from generator.motion import MotionError, MotionSequence
@@ -67,5 +68,6 @@ __all__ = [
     "require_animatable",
     "read_audio",
     "read_frames",
+    "read_luma",
     "write_wav",
 ]

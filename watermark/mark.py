@@ -4,17 +4,17 @@ Embedding adds the key's tiled chip pattern, carrying the coded payload, to the 
 frame, scaled by a masking map: textured skin and hair take a little more, flat backgrounds
 less.
 
-Detection whitens each frame (keeps the band the mark lives in, evens out contrast),
-averages a clip's frames, estimates the tile period from the autocorrelation, and then, for
-each candidate scale, folds the frame onto one tile and correlates it with the key's sync
-signal at every cyclic shift. Every score is a z-score with a bound that needs no model of
-the image: under "no mark" the secret chip signs are independent of the pixels, so by
-Hoeffding's inequality ``P(z ≥ t) ≤ exp(-t²/2)`` for each (key, scale, shift) tried. At each
-key's best shift the payload is decoded, and the decoded payload's whole tile (sync and
-payload chips) is scored again; a mark is reported when that score passes the threshold that
-makes the union bound over every (key, scale, shift) *and every payload* half the stated
-false-positive probability, or when the sync score alone passes the threshold for the other
-half (the mark is then there, its payload unreadable).
+Detection whitens each frame (keeps the band the mark lives in, weighs each pixel by the
+inverse of its local noise variance), averages a clip's frames, estimates the tile period
+from the autocorrelation, and then, for each candidate scale, folds the frame onto one tile
+and correlates it with the key's sync signal at every cyclic shift. Every score is a z-score
+with a bound that needs no model of the image: under "no mark" the secret chip signs are
+independent of the pixels, so by Hoeffding's inequality ``P(z ≥ t) ≤ exp(-t²/2)`` for each
+(key, scale, shift) tried. At each key's best shift the payload is decoded, and the decoded
+payload's whole tile (sync and payload chips) is scored again; a mark is reported when that
+score passes the threshold that makes the union bound over every (key, scale, shift) *and
+every payload* half the stated false-positive probability, or when the sync score alone
+passes the threshold for the other half (the mark is then there, its payload unreadable).
 
     >>> from skimage import data
     >>> from watermark import Payload, WatermarkKey, detect, embed
@@ -46,9 +46,9 @@ from watermark.pattern import (
 )
 
 MIN_SIDE = 256
-#: Scales the masking map to 0.7 grey levels (RMS) on flat areas, up to 1.75 in texture:
-#: about 42.7 dB PSNR on luma.
-DEFAULT_STRENGTH = 0.70
+#: Scales the masking map to 0.74 grey levels (RMS) on flat areas, up to 1.85 in texture:
+#: about 42.5 dB PSNR on luma.
+DEFAULT_STRENGTH = 0.74
 #: The most extra amplitude texture earns, over the flat areas' 1.
 TEXTURE_GAIN = 1.5
 #: The stated false-positive probability of one call to :func:`detect` (one clip or image).
@@ -63,10 +63,10 @@ PERIOD_ESTIMATES = 3
 DECODE_GATE = 4.0
 #: Whitening keeps detail finer than this many chips (as a Gaussian sigma).
 WHITEN_SIGMA_CHIPS = 0.5
-#: ... and divides by the RMS of that detail over this many chips.
+#: ... and divides by the square of that detail's RMS over this many chips.
 CONTRAST_SIGMA_CHIPS = 1.0
 #: Grey levels added to the contrast, so flat areas are not blown up.
-CONTRAST_FLOOR = 0.5
+CONTRAST_FLOOR = 2.0
 #: The most extra amplitude informed marking gives one chip, in units of the base chip.
 MAX_CORRECTION = 2.0
 #: Informed marking re-reads the picture every this many frames (it changes slowly).
@@ -137,10 +137,10 @@ class Marker:
 
     def _correction(self, first: np.ndarray, amplitude: np.ndarray, chip_px: int) -> np.ndarray:
         """Extra chip amplitude for the bits the picture pushes the wrong way."""
-        whitened, contrast = _whiten(first)
+        whitened, divisor = _whiten(first)
         responses = _chips_at(_chip_responses(_fold(whitened, chip_px)), (0, 0))
-        # How much of the pattern reaches each chip's response (masking over contrast).
-        weight = _chips_at(_fold(amplitude / contrast, chip_px), (0, 0))
+        # How much of the pattern reaches each chip's response (masking over the divisor).
+        weight = _chips_at(_fold(amplitude / divisor, chip_px), (0, 0))
         picture = responses - weight * self._unit_response
         gain = weight * _SELF_RESPONSE
         where = self._layout.bit_chips
@@ -182,13 +182,17 @@ def embed(
     return [marker.mark(frame) for frame in frames]
 
 
-def _check_frame(frame: np.ndarray, min_side: float, purpose: str) -> None:
-    """Raises: FrameError unless ``frame`` is uint8 RGB with both sides ≥ ``min_side``."""
+def _check_frame(
+    frame: np.ndarray, min_side: float, purpose: str, *, luma_ok: bool = False
+) -> None:
+    """Raises: FrameError unless ``frame`` is uint8 RGB (or, if ``luma_ok``, uint8 luma)
+    with both sides ≥ ``min_side``."""
     if not isinstance(frame, np.ndarray) or frame.dtype != np.uint8:
         kind = getattr(frame, "dtype", type(frame).__name__)
         raise FrameError(f"a frame must be a uint8 array, not {kind}")
-    if frame.ndim != 3 or frame.shape[2] != 3:
-        raise FrameError(f"a frame must have shape (H, W, 3), not {frame.shape}")
+    if not (frame.ndim == 3 and frame.shape[2] == 3 or luma_ok and frame.ndim == 2):
+        shapes = "(H, W, 3) or (H, W)" if luma_ok else "(H, W, 3)"
+        raise FrameError(f"a frame must have shape {shapes}, not {frame.shape}")
     if min(frame.shape[:2]) < min_side:
         raise FrameError(
             f"a {frame.shape[1]}×{frame.shape[0]} frame is too small to {purpose}; "
@@ -218,9 +222,12 @@ class Accumulator:
         self.frames = 0
 
     def add(self, frame: np.ndarray) -> None:
-        """Raises: FrameError for a frame that is not uint8 RGB, too small, or differs in
-        size from the first."""
-        _check_frame(frame, 2 * TILE_CHIPS * MIN_CHIP_PX, "search")
+        """Add ``frame``: uint8 RGB ``(H, W, 3)``, or its luma ``(H, W)`` (what a video
+        stores, so reading a clip need not convert colour).
+
+        Raises: FrameError for a frame that is neither, too small, or differs in size from
+        the first."""
+        _check_frame(frame, 2 * TILE_CHIPS * MIN_CHIP_PX, "search", luma_ok=True)
         if self._sum is not None and self._sum.shape != frame.shape[:2]:
             raise FrameError(f"frame size changed within a clip: {frame.shape[:2]}")
         whitened, _ = _whiten(frame)
@@ -234,14 +241,20 @@ class Accumulator:
 
 
 def _whiten(frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Luma band-passed around the mark's frequencies and divided by local contrast; and
-    that contrast (the divisor), which marking needs to predict what the detector sees.
+    """Luma band-passed around the mark's frequencies and divided by the square of local
+    contrast; and that divisor, which marking needs to predict what the detector sees.
+
+    The picture's own detail is the noise the mark competes with, and re-encoding adds
+    most where there is most detail, so each pixel is weighted by the inverse of its local
+    noise variance, as a matched filter wants (dividing by the contrast alone reads 0.5 dB
+    less signal after H.264).
     """
     chip_px = chip_px_for(*frame.shape[:2])
-    luma = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY).astype(np.float32)
-    band = _band(luma, chip_px)
+    luma = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+    band = _band(luma.astype(np.float32), chip_px)
     contrast = np.sqrt(_smooth(band * band, CONTRAST_SIGMA_CHIPS * chip_px)) + CONTRAST_FLOOR
-    return band / contrast, contrast
+    variance = contrast * contrast
+    return band / variance, variance
 
 
 def _smooth(image: np.ndarray, sigma: float) -> np.ndarray:
@@ -260,11 +273,12 @@ def _band(image: np.ndarray, chip_px: int = REFERENCE_CHIP_PX) -> np.ndarray:
 
 
 def detect(frames: Iterable[np.ndarray], keys: Sequence[WatermarkKey]) -> Detection:
-    """Search ``frames`` (one image, or all or some of a clip's frames, same size) for a mark
-    under any of ``keys``.
+    """Search ``frames`` (one image, or all or some of a clip's frames, same size; uint8 RGB
+    or luma) for a mark under any of ``keys``.
 
     Raises:
-        FrameError: a frame is not uint8 RGB, too small, or differs in size from the first.
+        FrameError: a frame is not uint8 RGB or luma, too small, or differs in size from the
+            first.
         WatermarkError: no frames, or no keys.
     """
     if not keys:

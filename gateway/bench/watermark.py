@@ -32,7 +32,7 @@ from gateway.errors import DatasetError
 from gateway.models import open_landmarker
 from gateway.pictures import save_png
 from gateway.settings import Settings
-from generator import ClipWriter, GeneratorError, load_portrait, read_frames
+from generator import ClipWriter, GeneratorError, load_portrait, read_frames, read_luma
 from generator.face_model import build_face_model
 from generator.render.renderer import Renderer
 from generator.runtime import keep_freed_memory
@@ -362,8 +362,8 @@ def _speed(key: WatermarkKey, clip: list[np.ndarray]) -> list[Row]:
                     writer.write(frame)
 
         writing = measure(write, runs=3, warmup=1)
-        decoding = measure(lambda: sum(1 for _ in read_frames(path)), runs=5, warmup=1)
-        reading = measure(lambda: detect(read_frames(path), [key]), runs=5, warmup=1)
+        decoding = measure(lambda: sum(1 for _ in read_luma(path)), runs=5, warmup=1)
+        reading = measure(lambda: detect(read_luma(path), [key]), runs=5, warmup=1)
     per_frame = Timing(marking.median_s / count, marking.runs)
     encode_per_frame = Timing(writing.median_s / count, writing.runs)
     return [

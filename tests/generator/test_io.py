@@ -10,7 +10,15 @@ import av
 import numpy as np
 import pytest
 
-from generator import AudioTrack, ClipWriter, MediaError, probe, read_audio
+from generator import (
+    AudioTrack,
+    ClipWriter,
+    MediaError,
+    probe,
+    read_audio,
+    read_frames,
+    read_luma,
+)
 
 
 def _frames(count: int, width: int = 128, height: int = 96) -> list[np.ndarray]:
@@ -47,6 +55,20 @@ def test_clip_has_every_frame_and_audio_in_step(tmp_path: Path) -> None:
         first = next(container.decode(video=0)).to_ndarray(format="rgb24")
     error = np.mean((first.astype(float) - frames[0].astype(float)) ** 2)
     assert 10 * np.log10(255**2 / error) > 35  # CRF 18: visually lossless
+
+
+def test_luma_is_read_straight_from_the_stored_planes(tmp_path: Path) -> None:
+    with ClipWriter(tmp_path / "clip.mp4", fps=25) as clip:
+        for frame in _frames(12, width=130):  # odd chroma width: the plane is padded
+            clip.write(frame)
+    luma = list(read_luma(clip.path))
+    rgb = list(read_frames(clip.path))
+    assert len(luma) == 12 and luma[0].shape == (96, 130) and luma[0].dtype == np.uint8
+    for y, frame in zip(luma, rgb, strict=True):
+        grey = frame.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+        # The stored Y is limited-range (16-235) luma of the same picture.
+        assert np.corrcoef(y.ravel(), grey.ravel())[0, 1] > 0.99
+    assert len(list(read_luma(clip.path, limit=5))) == 5
 
 
 def test_clip_without_audio(tmp_path: Path) -> None:

@@ -50,6 +50,11 @@ def test_the_mark_is_faint(portrait: np.ndarray, marked: np.ndarray) -> None:
     assert np.abs(luma[0] - luma[1]).max() <= 12
 
 
+def test_luma_alone_reads_the_payload(marked: np.ndarray, key: WatermarkKey, payload: Payload):
+    luma = cv2.cvtColor(marked, cv2.COLOR_RGB2GRAY)
+    assert detect([luma], [key]).payload == payload
+
+
 def test_wrong_key_finds_no_mark(marked: np.ndarray) -> None:
     found = detect([marked], [WatermarkKey.generate()])
     assert not found.present and found.payload is None and found.key_id is None
