@@ -46,9 +46,9 @@ from watermark.pattern import (
 )
 
 MIN_SIDE = 256
-#: Scales the masking map to 0.74 grey levels (RMS) on flat areas, up to 1.85 in texture:
-#: about 42.5 dB PSNR on luma.
-DEFAULT_STRENGTH = 0.74
+#: Scales the masking map to 0.58 grey levels (RMS) on flat areas, up to 1.45 in texture;
+#: with informed marking's extra, about 42.7 dB PSNR on luma.
+DEFAULT_STRENGTH = 0.58
 #: The most extra amplitude texture earns, over the flat areas' 1.
 TEXTURE_GAIN = 1.5
 #: The stated false-positive probability of one call to :func:`detect` (one clip or image).
@@ -69,6 +69,10 @@ CONTRAST_SIGMA_CHIPS = 1.0
 CONTRAST_FLOOR = 2.0
 #: The most extra amplitude informed marking gives one chip, in units of the base chip.
 MAX_CORRECTION = 2.0
+#: Informed marking lifts every payload bit to at least this share of its chips' own
+#: response beyond what the picture gives it. Half a chip's worth, paid for by a weaker base
+#: pattern at the same PSNR, reads 0.6 dB more signal per bit after H.264 CRF 35.
+BIT_MARGIN = 0.5
 #: Informed marking re-reads the picture every this many frames (it changes slowly).
 CORRECT_EVERY = 4
 
@@ -99,9 +103,10 @@ class Marker:
     """Marks frames with one payload under one key; frames may come in any size ≥ 256 px.
 
     Marking is informed: the frame is marked once, read back the way the detector reads it,
-    and every payload bit that the picture itself pushes towards the wrong value gets extra
-    amplitude on its chips, just enough to cancel that push (improved spread spectrum,
-    Malvar & Florêncio 2003). Bits the picture already favours cost nothing extra.
+    and every payload bit that the picture itself pushes towards the wrong value, or helps
+    by less than a margin, gets just enough extra amplitude on its chips to reach that
+    margin (improved spread spectrum, Malvar & Florêncio 2003). Bits the picture already
+    favours by more cost nothing extra.
     """
 
     def __init__(self, key: WatermarkKey, payload: Payload, strength: float = DEFAULT_STRENGTH):
@@ -123,6 +128,7 @@ class Marker:
             FrameError: not a uint8 RGB frame of at least 256×256.
         """
         _check_frame(frame, MIN_SIDE, "mark")
+        frame = np.ascontiguousarray(frame)  # OpenCV would copy a strided frame at every step
         chip_px = chip_px_for(*frame.shape[:2])
         amplitude = _masking(cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)) * self._strength
         if self._marked % CORRECT_EVERY == 0 or self._current.shape[0] != TILE_CHIPS * chip_px:
@@ -136,7 +142,8 @@ class Marker:
         return _add(frame, _tiled(self._current, frame.shape), amplitude)
 
     def _correction(self, first: np.ndarray, amplitude: np.ndarray, chip_px: int) -> np.ndarray:
-        """Extra chip amplitude for the bits the picture pushes the wrong way."""
+        """Extra chip amplitude for the bits the picture pushes the wrong way, or helps by
+        less than BIT_MARGIN."""
         whitened, divisor = _whiten(first)
         responses = _chips_at(_chip_responses(_fold(whitened, chip_px)), (0, 0))
         # How much of the pattern reaches each chip's response (masking over the divisor).
@@ -146,7 +153,8 @@ class Marker:
         where = self._layout.bit_chips
         signs = self._layout.signs[where]
         push = (signs * picture[where]).mean(axis=1) * self._bit_values
-        needed = np.maximum(0.0, -push) * self._bit_values
+        margin = BIT_MARGIN * gain[where].mean(axis=1)
+        needed = np.maximum(0.0, margin - push) * self._bit_values
         correction = np.zeros_like(self._chips)
         correction[where] = needed[:, None] * signs / np.maximum(gain[where], 1e-3)
         return np.clip(correction, -MAX_CORRECTION, MAX_CORRECTION)

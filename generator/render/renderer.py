@@ -208,8 +208,9 @@ class Renderer:
             )
             self._composite_eyes(frames, motion, mesh, grid)
             self._composite_mouth(frames, motion, mesh)
-            # Textures hold 255·value + 0.5, so truncating to uint8 rounds.
-            return frames.clamp_(0, 255).to(torch.uint8).permute(0, 2, 3, 1)
+            # Textures hold 255·value + 0.5, so truncating to uint8 rounds. Frames leave as
+            # contiguous (N, H, W, 3): OpenCV and PyAV copy strided arrays on every call.
+            return frames.clamp_(0, 255).to(torch.uint8).permute(0, 2, 3, 1).contiguous()
 
     def batches(self, motion: MotionSequence) -> Iterator[np.ndarray]:
         """Render a whole sequence, yielding ``(≤ batch_size, size, size, 3)`` uint8 batches."""
