@@ -12,6 +12,7 @@ same instant, so memory stays bounded however long the clip is::
 from __future__ import annotations
 
 import contextlib
+import itertools
 import wave
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -236,11 +237,8 @@ def read_frames(path: str | Path, limit: int | None = None) -> Iterator[np.ndarr
     Raises:
         MediaError: the file is not a readable video.
     """
-    with _video(path) as container:
-        for index, frame in enumerate(container.decode(video=0)):
-            if limit is not None and index >= limit:
-                return
-            yield frame.to_ndarray(format="rgb24")
+    for frame in _decoded(path, limit):
+        yield frame.to_ndarray(format="rgb24")
 
 
 def read_luma(path: str | Path, limit: int | None = None) -> Iterator[np.ndarray]:
@@ -251,22 +249,24 @@ def read_luma(path: str | Path, limit: int | None = None) -> Iterator[np.ndarray
     Raises:
         MediaError: the file is not a readable video.
     """
-    with _video(path) as container:
-        for index, frame in enumerate(container.decode(video=0)):
-            if limit is not None and index >= limit:
-                return
-            if frame.format.name in _EIGHT_BIT_YUV:
-                plane = frame.planes[0]
-                rows = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)
-                yield rows[:, : plane.width].copy()
-            else:
-                yield frame.to_ndarray(format="gray")
+    for frame in _decoded(path, limit):
+        if frame.format.name in _EIGHT_BIT_YUV:
+            plane = frame.planes[0]
+            rows = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)
+            yield rows[:, : plane.width].copy()
+        else:
+            yield frame.to_ndarray(format="gray")
 
 
 #: Pixel formats whose first plane is 8-bit luma.
 _EIGHT_BIT_YUV = frozenset(
     {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "nv12", "nv21"}
 )
+
+
+def _decoded(path: str | Path, limit: int | None) -> Iterator[av.VideoFrame]:
+    with _video(path) as container:
+        yield from itertools.islice(container.decode(video=0), limit)
 
 
 def probe(path: str | Path) -> ClipInfo:

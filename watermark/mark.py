@@ -58,8 +58,8 @@ MIN_CHIP_PX, MAX_CHIP_PX = 1.8, 12.0
 #: Scale candidates around each autocorrelation estimate (ratio steps of 0.4%).
 REFINE_STEPS = np.exp(np.linspace(-0.012, 0.012, 7))
 PERIOD_ESTIMATES = 3
-#: Sync z-score from which a payload is decoded and weighed (a weaker peak cannot carry a
-#: payload that passes its threshold).
+#: Sync z-score from which a payload is decoded and weighed (a weaker peak is seldom at the
+#: mark's true shift, so decoding there is wasted work).
 DECODE_GATE = 4.0
 #: Whitening keeps detail finer than this many chips (as a Gaussian sigma).
 WHITEN_SIGMA_CHIPS = 0.5
