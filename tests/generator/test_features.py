@@ -82,6 +82,16 @@ def test_whisper_tells_speech_from_music_and_silence_per_window(assets_dir: Path
     assert not encoder.hear(AudioTrack(np.zeros(32_000, np.float32), 16_000)).speech.any()
 
 
+def test_held_out_espeak_speech_is_heard_as_speech(assets_dir: Path) -> None:
+    # Two held-out passages back to back read 0.60 in their second window: at Whisper's own
+    # bar, 0.6, the mouth rested through 30 s of speech.
+    from gateway.motion_data import evaluation_passages
+
+    samples = np.concatenate([p.clean.samples for p in evaluation_passages(4)])[: 60 * 16_000]
+    heard = SpeechEncoder(assets_dir / "whisper_tiny_en").hear(AudioTrack(samples, 16_000))
+    assert heard.speech.all()
+
+
 def test_wrong_rate_and_empty_audio_are_refused() -> None:
     with pytest.raises(GeneratorError, match="16000 Hz"):
         mel_features(AudioTrack(_tone(440.0), 22050))
