@@ -93,6 +93,11 @@ def _at_fps(features: np.ndarray, rate: float, duration_s: float, fps: float) ->
     return out
 
 
+def _encoder_frames_at_fps(chunks: list[np.ndarray], audio: AudioTrack, fps: float) -> np.ndarray:
+    """The windows' encoder frames (50 a second) joined and averaged down to ``fps``."""
+    return _at_fps(np.concatenate(chunks), SPEECH_SAMPLE_RATE / HOP / 2, audio.duration_s, fps)
+
+
 def _speech(audio: AudioTrack) -> np.ndarray:
     if audio.sample_rate != SPEECH_SAMPLE_RATE:
         raise GeneratorError(
@@ -139,7 +144,7 @@ class SpeechEncoder:
     def features(self, audio: AudioTrack, fps: float = 25.0) -> np.ndarray:
         """Encoder features ``(frames, 384)`` at the video frame rate (50 per second inside)."""
         chunks = [np.asarray(encoded)[0, :used] for encoded, used in self._encoded(audio)]
-        return _at_fps(np.concatenate(chunks), SPEECH_SAMPLE_RATE / HOP / 2, audio.duration_s, fps)
+        return _encoder_frames_at_fps(chunks, audio, fps)
 
     def hear(self, audio: AudioTrack, fps: float = 25.0) -> Heard:
         """The features, and per video frame whether Whisper hears speech in its 30-s window
@@ -152,9 +157,7 @@ class SpeechEncoder:
                 encoded, [[_START]], return_no_speech_prob=True, max_length=2
             )
             speech.append(first[0].no_speech_prob < NO_SPEECH_THRESHOLD)
-        features = _at_fps(
-            np.concatenate(chunks), SPEECH_SAMPLE_RATE / HOP / 2, audio.duration_s, fps
-        )
+        features = _encoder_frames_at_fps(chunks, audio, fps)
         window = (np.arange(len(features)) + 0.5) / fps // WINDOW_S
         return Heard(features, np.array(speech)[np.minimum(window.astype(int), len(speech) - 1)])
 
