@@ -28,6 +28,7 @@ from generator.motion import (
     MOTION_AXES,
     MotionSequence,
 )
+from generator.motion_model import blinks
 from generator.motion_model.card import load_card
 from generator.motion_model.config import DEFAULT_CARD
 from generator.motion_model.diffusion import Sampler
@@ -55,7 +56,9 @@ DEFAULT_GUIDANCE: dict[str, float | np.ndarray] = {
 #: targets' 0.33, scale ±1.3%) that no head shows.
 HEAD_SMOOTHING = 1.0
 _HEAD = slice(MOTION_AXES.index("head_yaw"), MOTION_AXES.index("head_scale") + 1)
-_REACH = int(4 * HEAD_SMOOTHING)  # scipy's filter reaches 4 σ
+#: Frames on either side a finished frame depends on: scipy's Gaussian reaches 4 σ, and a
+#: redrawn blink looks further.
+_REACH = max(int(4 * HEAD_SMOOTHING), blinks.reach(DEFAULT_FPS))
 #: The modes speech moves (the mouth's), which rest at the emotion's bias where no one speaks:
 #: the model never heard silence or music (generator/speech/activity.py).
 _SPEECH = slice(0, MOTION_AXES.index("lower_lip_depress") + 1)
@@ -122,7 +125,7 @@ class MotionGenerator:
         at_rest = emotion_bias(controls)[_SPEECH]
         done = 0
         with torch.inference_mode():
-            for window in smooth_head(self.sampler.stream(features, controls.vector(), seed=seed)):
+            for window in finish(self.sampler.stream(features, controls.vector(), seed=seed)):
                 easing = rest[done : done + len(window)]
                 window[:, _SPEECH] += easing * (at_rest - window[:, _SPEECH])
                 done += len(window)
@@ -136,9 +139,10 @@ class MotionGenerator:
         return MotionSequence(np.concatenate(windows), DEFAULT_FPS)
 
 
-def smooth_head(windows: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
-    """:data:`HEAD_SMOOTHING` applied to the head channels across window seams, streaming:
-    the last few frames of each window wait for the next one, which they need to be smoothed.
+def finish(windows: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
+    """Sampled windows, finished across their seams: the head smoothed by
+    :data:`HEAD_SMOOTHING` and the blinks redrawn (:mod:`generator.motion_model.blinks`).
+    Streaming: the last few frames of each window wait for the next one, which they need.
     """
     context = np.zeros((0, len(MOTION_AXES)), np.float32)  # frames given out, for the filter
     pending = np.zeros((0, len(MOTION_AXES)), np.float32)  # frames not yet given out
@@ -147,16 +151,15 @@ def smooth_head(windows: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
         if len(pending) <= _REACH:
             continue
         frames = np.concatenate([context, pending])
-        smoothed = _smoothed(frames)
-        yield smoothed[len(context) : len(frames) - _REACH]
+        yield _finished(frames)[len(context) : len(frames) - _REACH]
         context = frames[max(0, len(frames) - 2 * _REACH) : len(frames) - _REACH]
         pending = pending[len(pending) - _REACH :]
     if len(pending):
         frames = np.concatenate([context, pending])
-        yield _smoothed(frames)[len(context) :]
+        yield _finished(frames)[len(context) :]
 
 
-def _smoothed(frames: np.ndarray) -> np.ndarray:
-    out = frames.copy()
+def _finished(frames: np.ndarray) -> np.ndarray:
+    out = blinks.redraw_blinks(frames, DEFAULT_FPS)
     out[:, _HEAD] = gaussian_filter1d(frames[:, _HEAD], HEAD_SMOOTHING, axis=0, mode="nearest")
     return out

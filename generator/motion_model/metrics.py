@@ -153,7 +153,8 @@ class Liveliness:
         largest_jump: the largest per-frame rotation change, degrees.
         yaw_std: spread of head yaw, degrees.
         blinks_per_minute: blink rate.
-        blink_ms: (shortest, median, longest) blink, milliseconds.
+        blink_ms: (shortest, median, longest) blink, milliseconds, of those the clip holds
+            whole.
         gap_variation: coefficient of variation of the gaps between blinks (0 = periodic).
     """
 
@@ -167,7 +168,7 @@ class Liveliness:
 
 def liveliness(sequences: Sequence[MotionSequence]) -> Liveliness:
     """Head motion and blink figures over several sequences."""
-    changes, yaws, spans, gaps, seconds = [], [], [], [], 0.0
+    changes, yaws, spans, gaps, count, seconds = [], [], [], [], 0, 0.0
     for motion in sequences:
         rotation = motion.values[:, motion.index("head_yaw") : motion.index("head_roll") + 1]
         changes.append(np.linalg.norm(np.diff(rotation, axis=0), axis=1))
@@ -175,7 +176,12 @@ def liveliness(sequences: Sequence[MotionSequence]) -> Liveliness:
         blink = motion.values[:, [motion.index("blink_left"), motion.index("blink_right")]].mean(1)
         closed = np.concatenate([[0], (blink > 0.25).astype(int), [0]])
         starts, stops = np.flatnonzero(np.diff(closed) == 1), np.flatnonzero(np.diff(closed) == -1)
-        spans += [(b - a) / motion.fps * 1000 for a, b in zip(starts, stops, strict=True)]
+        count += len(starts)
+        spans += [  # a blink the clip cuts short has no duration to tell
+            (b - a) / motion.fps * 1000
+            for a, b in zip(starts, stops, strict=True)
+            if a > 0 and b < len(blink)
+        ]
         gaps += list(np.diff(starts) / motion.fps)
         seconds += motion.duration_s
     change = np.concatenate(changes)
@@ -185,7 +191,7 @@ def liveliness(sequences: Sequence[MotionSequence]) -> Liveliness:
         delta_p=float(change.mean()),
         largest_jump=float(change.max()),
         yaw_std=float(np.concatenate(yaws).std()),
-        blinks_per_minute=len(spans) / seconds * 60,
+        blinks_per_minute=count / seconds * 60,
         blink_ms=durations,
         gap_variation=gap_cv,
     )

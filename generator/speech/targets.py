@@ -176,15 +176,28 @@ def blinks(
         if len(ahead) and rng.random() < 2 / 3:
             t = float(ahead[0]) + 0.05
         duration = rng.uniform(0.15, 0.35)
-        closing = 0.4 * duration
-        span = np.arange(int(t * fps), min(count, int(np.ceil((t + duration) * fps))))
-        phase = (span + 0.5) / fps - t
-        shape = np.where(
-            phase < closing, phase / closing, 1 - (phase - closing) / (duration - closing)
-        )
-        curve[span] = np.maximum(curve[span], np.clip(shape * 1.15, 0, 1))
+        add_blink(curve, fps, t, duration)
         t += duration + max(0.4, rng.gamma(2.0, 3.0 / 2.0))
     return curve
+
+
+#: A blink's lids are fully shut over its middle: the profile is scaled by this and clipped.
+_BLINK_PEAK = 1.15
+#: The share of a blink spent closing; opening is slower.
+BLINK_CLOSING = 0.4
+
+
+def add_blink(curve: np.ndarray, fps: float, start_s: float, duration_s: float) -> None:
+    """Draw one blink into the closure ``curve`` (in place): the lids close over the first
+    :data:`BLINK_CLOSING` of ``duration_s`` and open over the rest, shut at the turn."""
+    closing = BLINK_CLOSING * duration_s
+    first = max(0, int(start_s * fps))
+    span = np.arange(first, min(len(curve), int(np.ceil((start_s + duration_s) * fps))))
+    phase = (span + 0.5) / fps - start_s
+    shape = np.where(
+        phase < closing, phase / closing, 1 - (phase - closing) / (duration_s - closing)
+    )
+    curve[span] = np.maximum(curve[span], np.clip(shape * _BLINK_PEAK, 0, 1))
 
 
 def saccades(count: int, fps: float, rng: np.random.Generator) -> np.ndarray:

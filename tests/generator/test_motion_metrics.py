@@ -73,6 +73,16 @@ def test_liveliness_reads_blinks_and_head_turns() -> None:
     assert lively.delta_p == pytest.approx(0.3, abs=0.05)
 
 
+def test_a_blink_the_clip_cuts_short_counts_but_has_no_duration() -> None:
+    values = _values(25 * 8)
+    for first, last in ((0, 2), (100, 106), (198, 200)):  # cut by the start, whole, cut by the end
+        values[first:last, MotionSequence.index("blink_left")] = 1.0
+        values[first:last, MotionSequence.index("blink_right")] = 1.0
+    lively = liveliness([MotionSequence(values)])
+    assert lively.blinks_per_minute == pytest.approx(3 / 8 * 60)
+    assert lively.blink_ms == (240.0, 240.0, 240.0)
+
+
 def test_a_still_curve_has_no_correlation_and_no_warning() -> None:
     moving = np.sin(np.arange(50) / 3).astype(np.float32)
     still = np.full(50, 0.15, np.float32)
