@@ -76,6 +76,7 @@ def motion_command(
     from gateway.motion_data import encode_with, training_passages
     from generator.motion_model.card import ENCODER_FILE, file_sha256, save_model
     from generator.motion_model.dataset import MotionCorpus, build_corpus
+    from generator.motion_model.generate import sampling_card
     from generator.motion_model.train import train
 
     settings = get_settings()
@@ -130,6 +131,7 @@ def motion_command(
                 "sha256": file_sha256(speech_encoder_dir(settings) / ENCODER_FILE),
             },
             "held_out": figures,
+            "sampling": sampling_card(trained),
         },
     )
     console.print(f"model card: {card}")

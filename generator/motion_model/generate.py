@@ -31,10 +31,10 @@ from generator.motion import (
 from generator.motion_model import blinks
 from generator.motion_model.card import load_card
 from generator.motion_model.config import DEFAULT_CARD
-from generator.motion_model.diffusion import Sampler
+from generator.motion_model.diffusion import OVERLAP, Sampler
 from generator.motion_model.model import MotionDiT
-from generator.speech.activity import resting, voice_activity
-from generator.speech.features import SpeechEncoder
+from generator.speech.activity import HOLD_S, resting, voice_activity
+from generator.speech.features import NO_SPEECH_THRESHOLD, SpeechEncoder
 
 
 def _per_axis(weights: Mapping[str, float]) -> np.ndarray:
@@ -137,6 +137,33 @@ class MotionGenerator:
         """The whole motion sequence for ``audio`` at 25 frames per second."""
         windows = list(self.stream(audio, controls, seed=seed))
         return MotionSequence(np.concatenate(windows), DEFAULT_FPS)
+
+
+def sampling_card(model: MotionDiT) -> dict[str, object]:
+    """How :class:`MotionGenerator` samples by default, as the model card records it."""
+
+    def guided(weights: float | np.ndarray) -> str:
+        axes = [MOTION_AXES[i] for i in np.flatnonzero(np.broadcast_to(weights, _LOW.shape))]
+        where = "the 16 expression modes" if axes == list(EXPRESSION_MODES) else ", ".join(axes)
+        return f"{float(np.max(weights)):g} on {where}"
+
+    config = model.config
+    return {
+        "steps": DEFAULT_STEPS,
+        "guidance": "; ".join(f"{c} {guided(w)}" for c, w in DEFAULT_GUIDANCE.items())
+        + "; none elsewhere",
+        "windows": f"{config.window} frames after a {config.prefix}-frame prefix, "
+        f"cross-faded over {OVERLAP}",
+        "head_smoothing_frames": HEAD_SMOOTHING,
+        "blinks": f"each blink the model makes (closure past {blinks.BLINK_LEVEL}, peaks "
+        f"{blinks.MERGE_S} s apart) redrawn with the targets' profile, "
+        f"{blinks.SHORTEST_S}-{blinks.LONGEST_S} s",
+        "silence": f"the six speech modes eased to the emotion's shape beyond {HOLD_S} s from "
+        f"speech (WebRTC VAD, and Whisper's no-speech probability < {NO_SPEECH_THRESHOLD} "
+        "per 30-s window)",
+        "defined_in": "generator/motion_model/generate.py, generator/motion_model/diffusion.py, "
+        "generator/motion_model/blinks.py",
+    }
 
 
 def finish(windows: Iterator[np.ndarray]) -> Iterator[np.ndarray]:

@@ -43,6 +43,10 @@ class Aligner:
             raise GeneratorError("pocketsphinx is not installed; run `make test`") from exc
         self._decoder = Decoder(samprate=SPEECH_SAMPLE_RATE, bestpath=False, loglevel="FATAL")
         self._phone_loop: object | None = None  # made on first use of recognise()
+        # pocketsphinx numbers a frame by where its analysis window starts, but what the frame
+        # hears is centred half a window (12.8 ms) later: unshifted, its bilabial onsets led
+        # espeak-ng's sample-exact ones by a median 14 ms, shifted by 1.5 ms.
+        self._offset_s = float(self._decoder.config["wlen"]) / 2
 
     @staticmethod
     def dictionary_path() -> Path:
@@ -80,8 +84,8 @@ class Aligner:
         phones = [
             Phone(
                 "_" if phone.name == "SIL" else phone.name,
-                phone.start * _FRAME_S,
-                (phone.start + phone.duration) * _FRAME_S,
+                phone.start * _FRAME_S + self._offset_s,
+                (phone.start + phone.duration) * _FRAME_S + self._offset_s,
             )
             for word in alignment
             for phone in word
@@ -117,8 +121,8 @@ class Aligner:
         return tuple(
             Phone(
                 "_" if segment.word == "SIL" else segment.word,
-                segment.start_frame * _FRAME_S,
-                (segment.end_frame + 1) * _FRAME_S,
+                segment.start_frame * _FRAME_S + self._offset_s,
+                (segment.end_frame + 1) * _FRAME_S + self._offset_s,
             )
             for segment in decoder.seg()
         )
