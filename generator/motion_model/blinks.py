@@ -6,8 +6,9 @@ eye makes (shortest 40 ms, median 120 ms on the held-out voices, where the targe
 from run 150–350 ms). A blink's course is stereotyped (a quick close, a slower open), so each
 blink the model makes is redrawn with the targets' profile: wherever the lids close past
 :data:`BLINK_LEVEL` to a peak that stands out over :data:`MERGE_S`, a full blink is drawn at
-that peak, as long as the model's (its width at half height, read as the profile's) within
-:data:`SHORTEST_S`–:data:`LONGEST_S`. Between blinks the lids stay open, as in the targets.
+that peak, lasting as long as the model's (its width at half height, read through the
+profile) but within :data:`SHORTEST_S`–:data:`LONGEST_S`. Between blinks the lids stay open,
+as in the targets.
 """
 
 from __future__ import annotations
