@@ -47,12 +47,17 @@ def _finite(value: Any) -> Any:
     return value
 
 
+#: mkstemp and safetensors both write 0600; a model is read by whichever user serves it.
+_READABLE = 0o644
+
+
 def _replace(path: Path, write: Any) -> None:
     """Write a file through a temporary name in the same folder, then rename it into place."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     os.close(handle)
     try:
         write(temporary)
+        os.chmod(temporary, _READABLE)
         os.replace(temporary, path)
     finally:
         Path(temporary).unlink(missing_ok=True)
@@ -77,6 +82,7 @@ def save_model(model: MotionDiT, card: Path, details: dict[str, Any]) -> None:
         }
     )
     text = json.dumps(document, indent=2, allow_nan=False) + "\n"
+    os.chmod(staged, _READABLE)
     os.replace(staged, weights)
     _replace(card, lambda path: Path(path).write_text(text))
 

@@ -129,6 +129,8 @@ def test_training_from_scratch_lowers_the_loss_and_saves_a_card(tmp_path: Path) 
     )
     card = tmp_path / "tiny.json"
     save_model(model, card, {"model": "MotionDiT-XS", "recipe": vars(recipe)})
+    for written in (card, card.with_suffix(".safetensors")):  # readable by a serving user
+        assert written.stat().st_mode & 0o777 == 0o644
     reloaded = load_model(card)
     for name, tensor in model.state_dict().items():
         assert torch.equal(tensor, reloaded.state_dict()[name]), name
@@ -154,6 +156,7 @@ def test_the_committed_card_says_how_to_reproduce_it() -> None:
     assert card["command"].startswith("talkgate train motion")
     assert {"seed", "steps", "batch"} <= set(card["recipe"])
     assert card["held_out"]["held_out_espeak_voices"]["recordings"] > 0
+    assert card["sampling"]["steps"] >= 1  # how generate samples, written by the training run
     assert DEFAULT_CARD.with_suffix(".safetensors").stat().st_size < 25_000_000
 
 
