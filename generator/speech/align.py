@@ -45,7 +45,7 @@ class Aligner:
         self._phone_loop: object | None = None  # made on first use of recognise()
         # pocketsphinx numbers a frame by where its analysis window starts, but what the frame
         # hears is centred half a window (12.8 ms) later: unshifted, its bilabial onsets led
-        # espeak-ng's sample-exact ones by a median 14 ms, shifted by 1.5 ms.
+        # espeak-ng's sample-exact ones by a median 14 ms, shifted by under 3 ms.
         self._offset_s = float(self._decoder.config["wlen"]) / 2
 
     @staticmethod

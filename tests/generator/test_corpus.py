@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -58,13 +60,21 @@ def test_a_passage_joins_sentences_with_pauses_and_shifted_phones() -> None:
 def test_espeak_phone_times_agree_with_forced_alignment() -> None:
     """On a sample of corpus passages, pocketsphinx aligning the audio against its text puts
     the bilabial onsets within 20 ms of espeak-ng's own sample-exact times (median |Δ| over
-    40 voices: 16 ms) and neither leads (median Δ: −1.5 ms; before its times were moved to
-    the centre of pocketsphinx's analysis window, it led by 14 ms)."""
+    57 voices: 16 ms) and neither leads (median Δ: −3 ms; before its times were moved to the
+    centre of pocketsphinx's analysis window, it led by 14 ms). Some alignments fail, more
+    after other tests have used espeak-ng and pocketsphinx (38 of 57 alone; 8 of 16 once in
+    the whole suite, with fewer voices), so the sample is kept large."""
     rng = np.random.default_rng(0)
     espeak, aligner = Espeak(), Aligner()
-    sentences = english_sentences()
+    known = {
+        line.split(" ", 1)[0]
+        for line in Aligner.dictionary_path().read_text(errors="replace").splitlines()
+    }
+    sentences = [  # ones pocketsphinx can align: every word in its dictionary
+        s for s in english_sentences() if set(re.findall(r"[a-z']+", s.lower())) <= known
+    ]
     differences, aligned_passages = [], 0
-    for voice in voices("train")[::3][:40]:
+    for voice in voices("train")[::2]:
         chosen = [sentences[i] for i in rng.permutation(len(sentences))[:2]]
         passage = synthetic_passage(espeak, chosen, voice, rng, augment=False)
         # pocketsphinx cannot align across runs of exact digital zeros (the pauses espeak-ng
@@ -74,13 +84,13 @@ def test_espeak_phone_times_agree_with_forced_alignment() -> None:
         try:
             aligned = aligner.align(audio, passage.text)
         except GeneratorError:
-            continue  # a word outside pocketsphinx's dictionary, or a failed alignment
+            continue  # a failed alignment
         ours = [p.start_s for p in passage.phones if viseme_of(p.symbol).name == "bilabial"]
         theirs = [p.start_s for p in aligned if viseme_of(p.symbol, "arpabet").name == "bilabial"]
         if len(ours) == len(theirs):
             differences += list(np.subtract(theirs, ours))
             aligned_passages += 1
-    assert aligned_passages >= 10 and len(differences) >= 80
+    assert aligned_passages >= 12 and len(differences) >= 80
     assert np.median(np.abs(differences)) <= 0.020
     assert abs(np.median(differences)) <= 0.008
 
