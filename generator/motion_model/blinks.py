@@ -17,7 +17,7 @@ import numpy as np
 from scipy.ndimage import maximum_filter1d
 
 from generator.motion import MOTION_AXES
-from generator.speech.targets import BLINK_CLOSING, add_blink
+from generator.speech.targets import BLINK_CLOSING, BLINK_PEAK, add_blink
 
 #: Closure the lids must pass for the model's motion to count as a blink (the level
 #: ``generator.motion_model.metrics`` counts as closed).
@@ -26,8 +26,9 @@ BLINK_LEVEL = 0.25
 MERGE_S = 0.24
 #: The drawn blink's duration bounds, seconds (tracked real blinks run a median 200–240 ms).
 SHORTEST_S, LONGEST_S = 0.25, 0.4
-#: The profile's width at half closure, as a share of its duration.
-_HALF_WIDTH_SHARE = 0.565
+#: The profile's width at half closure, as a share of its duration: a triangle scaled by
+#: ``BLINK_PEAK`` passes one half where the unscaled one passes ``0.5/BLINK_PEAK``.
+_HALF_WIDTH_SHARE = 1 - 0.5 / BLINK_PEAK
 _BLINKS = [MOTION_AXES.index("blink_left"), MOTION_AXES.index("blink_right")]
 
 

@@ -24,6 +24,12 @@ from generator.runtime import torch_threads
 
 #: Frames each window shares with the one before (fixed to the earlier window's values).
 OVERLAP = 10
+#: Sampling times run ``t = 1 − u^p`` for ``u`` evenly from 0 to 1: p > 1 spends more of the
+#: few steps at high noise, where the model decides on sparse events such as blinks. Evenly
+#: spaced steps (p = 1) lose them: on validation speech (training voices, held-out texts) six
+#: steps blinked 13.6 times a minute against the targets' 20.6 (3 steps: 5.3; 20 steps: 17.9);
+#: p = 1.5 gives 17.3 at the same cost and lip sync (viseme accuracy 81.6% against 81.7%).
+SCHEDULE_POWER = 1.5
 
 
 def alpha_bar(t: torch.Tensor) -> torch.Tensor:
@@ -97,7 +103,7 @@ class Sampler:
         """Sample one normalised window ``(B, W, M)`` (arguments as :meth:`MotionDiT.forward`)."""
         shape = (audio.shape[0], self.model.config.window, self.model.config.motion_size)
         x = torch.randn(shape, generator=generator)
-        times = torch.linspace(1.0, 0.0, self.steps + 1)
+        times = 1 - torch.linspace(0.0, 1.0, self.steps + 1) ** SCHEDULE_POWER
         with torch_threads(1):
             for now, then in zip(times[:-1], times[1:], strict=True):
                 clean = self._predict(x, float(now), audio, prefix, controls, keep)

@@ -31,7 +31,7 @@ from generator.motion import (
 from generator.motion_model import blinks
 from generator.motion_model.card import load_card
 from generator.motion_model.config import DEFAULT_CARD
-from generator.motion_model.diffusion import OVERLAP, Sampler
+from generator.motion_model.diffusion import OVERLAP, SCHEDULE_POWER, Sampler
 from generator.motion_model.model import MotionDiT
 from generator.speech.activity import HOLD_S, resting, voice_activity
 from generator.speech.features import NO_SPEECH_THRESHOLD, SpeechEncoder
@@ -150,6 +150,7 @@ def sampling_card(model: MotionDiT) -> dict[str, object]:
     config = model.config
     return {
         "steps": DEFAULT_STEPS,
+        "schedule": f"t = 1 - u^{SCHEDULE_POWER:g}, u evenly from 0 to 1",
         "guidance": "; ".join(f"{c} {guided(w)}" for c, w in DEFAULT_GUIDANCE.items())
         + "; none elsewhere",
         "windows": f"{config.window} frames after a {config.prefix}-frame prefix, "

@@ -182,7 +182,7 @@ def blinks(
 
 
 #: A blink's lids are fully shut over its middle: the profile is scaled by this and clipped.
-_BLINK_PEAK = 1.15
+BLINK_PEAK = 1.15
 #: The share of a blink spent closing; opening is slower.
 BLINK_CLOSING = 0.4
 
@@ -197,7 +197,7 @@ def add_blink(curve: np.ndarray, fps: float, start_s: float, duration_s: float) 
     shape = np.where(
         phase < closing, phase / closing, 1 - (phase - closing) / (duration_s - closing)
     )
-    curve[span] = np.maximum(curve[span], np.clip(shape * _BLINK_PEAK, 0, 1))
+    curve[span] = np.maximum(curve[span], np.clip(shape * BLINK_PEAK, 0, 1))
 
 
 def saccades(count: int, fps: float, rng: np.random.Generator) -> np.ndarray:
