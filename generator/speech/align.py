@@ -55,6 +55,12 @@ class Aligner:
 
         return Path(get_model_path()) / "en-us" / "cmudict-en-us.dict"
 
+    def unknown_words(self, text: str) -> list[str]:
+        """The words of ``text`` the pronunciation dictionary lacks, which :meth:`align`
+        refuses."""
+        words = _WORD.findall(text.lower())
+        return [word for word in words if self._decoder.lookup_word(word) is None]
+
     def align(self, audio: AudioTrack, text: str) -> tuple[Phone, ...]:
         """Phone times of ``audio`` saying ``text`` (``SIL`` for silences).
 
@@ -65,7 +71,7 @@ class Aligner:
         words = _WORD.findall(text.lower())
         if not words:
             raise GeneratorError("the transcript has no words to align")
-        unknown = [word for word in words if self._decoder.lookup_word(word) is None]
+        unknown = self.unknown_words(text)
         if unknown:
             raise GeneratorError(f"not in the pronunciation dictionary: {', '.join(unknown)}")
         pcm = _pcm16(audio)
