@@ -71,19 +71,16 @@ def save_model(model: MotionDiT, card: Path, details: dict[str, Any]) -> None:
     weights = card.with_suffix(".safetensors")
     card.parent.mkdir(parents=True, exist_ok=True)
     state = {name: tensor.contiguous() for name, tensor in model.state_dict().items()}
-    staged = card.parent / f".{weights.name}.new"
-    save_file(state, str(staged))
+    _replace(weights, lambda path: save_file(state, path))
     document = _finite(
         {
             "config": model.config.as_dict(),
             "weights": weights.name,
-            "sha256": file_sha256(staged),
+            "sha256": file_sha256(weights),
             **details,
         }
     )
     text = json.dumps(document, indent=2, allow_nan=False) + "\n"
-    os.chmod(staged, _READABLE)
-    os.replace(staged, weights)
     _replace(card, lambda path: Path(path).write_text(text))
 
 
