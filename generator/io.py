@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import NamedTuple
 
 import av
 import cv2
@@ -241,7 +242,15 @@ def read_frames(path: str | Path, limit: int | None = None) -> Iterator[np.ndarr
         yield frame.to_ndarray(format="rgb24")
 
 
-def read_luma(path: str | Path, limit: int | None = None) -> Iterator[np.ndarray]:
+class LumaFrame(NamedTuple):
+    """A decoded frame's luma, and whether its encoder coded it on its own (an intra frame)
+    rather than predicted it from other frames."""
+
+    luma: np.ndarray  # (H, W) uint8
+    intra: bool
+
+
+def read_luma(path: str | Path, limit: int | None = None) -> Iterator[LumaFrame]:
     """Decode a video's frames as ``(H, W)`` uint8 luma, one at a time (at most ``limit``):
     the stored Y plane where the video is 8-bit YUV, as nearly every clip is, which skips
     the conversion to RGB that costs three times the decoding itself.
@@ -250,12 +259,13 @@ def read_luma(path: str | Path, limit: int | None = None) -> Iterator[np.ndarray
         MediaError: the file is not a readable video.
     """
     for frame in _decoded(path, limit):
+        intra = frame.pict_type == av.video.frame.PictureType.I
         if frame.format.name in _EIGHT_BIT_YUV:
             plane = frame.planes[0]
             rows = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)
-            yield rows[:, : plane.width].copy()
+            yield LumaFrame(rows[:, : plane.width].copy(), intra)
         else:
-            yield frame.to_ndarray(format="gray")
+            yield LumaFrame(frame.to_ndarray(format="gray"), intra)
 
 
 #: Pixel formats whose first plane is 8-bit luma.

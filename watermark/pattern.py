@@ -25,7 +25,7 @@ CHIPS_PER_BIT = 3
 REFERENCE_CHIP_PX = 4
 REFERENCE_TILE_PX = TILE_CHIPS * REFERENCE_CHIP_PX
 #: The blur's sigma, in chips.
-BLUR_SIGMA_CHIPS = 0.45
+BLUR_SIGMA_CHIPS = 0.35
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,13 @@ def blur_response(shape: tuple[int, int], chip_px: float) -> np.ndarray:
 
 
 def chip_px_for(height: int, width: int) -> int:
-    """Chip size for a frame: 4 px at 512 px, growing with the frame so the mark keeps
-    surviving when large frames are shown small.
+    """Chip size for marking a frame: 4 px at 512 px, growing with the frame so the mark
+    keeps surviving when large frames are shown small.
     """
-    return max(REFERENCE_CHIP_PX, round(min(height, width) / (TILE_CHIPS * 4)))
+    return max(REFERENCE_CHIP_PX, round(proportional_chip_px(height, width)))
+
+
+def proportional_chip_px(height: int, width: int) -> float:
+    """The chip size that keeps four tiles across the short side: a frame marked at 512 px
+    or more and then scaled to this size carries chips of about this size."""
+    return min(height, width) / (TILE_CHIPS * 4)

@@ -32,7 +32,14 @@ from gateway.errors import DatasetError
 from gateway.models import open_landmarker
 from gateway.pictures import save_png
 from gateway.settings import Settings
-from generator import ClipWriter, GeneratorError, load_portrait, read_frames, read_luma
+from generator import (
+    ClipWriter,
+    GeneratorError,
+    LumaFrame,
+    load_portrait,
+    read_frames,
+    read_luma,
+)
 from generator.face_model import build_face_model
 from generator.render.renderer import Renderer
 from generator.runtime import keep_freed_memory
@@ -60,14 +67,27 @@ SENTENCES = (
 )
 
 
-def _encode(frames: list[np.ndarray], crf: int, fps: float = FPS) -> list[np.ndarray]:
+@dataclass(frozen=True)
+class _Seen:
+    """A clip as a reader gets it: RGB frames, and, where it was encoded, what talkgate
+    reads from the file (each frame's luma and whether it was intra-coded)."""
+
+    frames: list[np.ndarray]
+    coded: list[LumaFrame] | None = None
+
+    @property
+    def for_talkgate(self) -> list[np.ndarray] | list[LumaFrame]:
+        return self.frames if self.coded is None else self.coded
+
+
+def _encode(frames: list[np.ndarray], crf: int, fps: float = FPS) -> _Seen:
     """What a platform's re-encode returns: libx264 at ``crf``, decoded again."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "clip.mp4"
         with ClipWriter(path, fps=round(fps), crf=crf) as writer:
             for frame in frames:
                 writer.write(frame)
-        return list(read_frames(path))
+        return _Seen(list(read_frames(path)), list(read_luma(path)))
 
 
 def _scaled(frames: list[np.ndarray], factor: float) -> list[np.ndarray]:
@@ -95,7 +115,7 @@ def _resampled(frames: list[np.ndarray], fps: float) -> list[np.ndarray]:
 @dataclass(frozen=True)
 class Attack:
     name: str
-    apply: Callable[[list[np.ndarray]], list[np.ndarray]]
+    apply: Callable[[list[np.ndarray]], _Seen]
     target: float | None  # share of clips whose payload must be recovered
 
 
@@ -120,7 +140,7 @@ class _Method:
     def mark(self, frames: list[np.ndarray], rng: np.random.Generator) -> list[np.ndarray]:
         raise NotImplementedError
 
-    def read(self, frames: list[np.ndarray]) -> tuple[bool, float]:
+    def read(self, seen: _Seen) -> tuple[bool, float]:
         """(payload fully recovered, raw bit accuracy) for the clip last marked."""
         raise NotImplementedError
 
@@ -141,8 +161,8 @@ class _Ours(_Method):
         marker = Marker(self.key, self.payload)
         return [marker.mark(frame) for frame in frames]
 
-    def read(self, frames: list[np.ndarray]) -> tuple[bool, float]:
-        found = detect(frames, [self.key])
+    def read(self, seen: _Seen) -> tuple[bool, float]:
+        found = detect(seen.for_talkgate, [self.key])
         sent = self._code.encode(self.payload).astype(bool)
         self.reads += 1
         self.wrong_payloads += found.payload not in (None, self.payload)
@@ -170,11 +190,11 @@ class _InvisibleWatermark(_Method):
         encoder.set_watermark("bits", self.bits.tolist())
         return [encoder.encode(f[:, :, ::-1].copy(), self.method)[:, :, ::-1] for f in frames]
 
-    def read(self, frames: list[np.ndarray]) -> tuple[bool, float]:
+    def read(self, seen: _Seen) -> tuple[bool, float]:
         from imwatermark import WatermarkDecoder
 
         decoder = WatermarkDecoder("bits", self.payload_bits)
-        votes = [decoder.decode(f[:, :, ::-1].copy(), self.method) for f in frames]
+        votes = [decoder.decode(f[:, :, ::-1].copy(), self.method) for f in seen.frames]
         bits = np.mean(np.array(votes, dtype=np.float32), axis=0) > 0.5
         accuracy = float(np.mean(bits == self.bits.astype(bool)))
         return accuracy == 1.0, accuracy
@@ -251,7 +271,9 @@ class _Checks:
     clip: list[np.ndarray] | None = None  # the first clip, unmarked, for the speed rows
     bound: float = 0.0
 
-    def unmarked_clip(self, label: str, frames: list[np.ndarray], keys: list[WatermarkKey]) -> None:
+    def unmarked_clip(
+        self, label: str, frames: list[np.ndarray] | list[LumaFrame], keys: list[WatermarkKey]
+    ) -> None:
         found = detect(frames, keys)
         self.clips_tried += 1
         self.bound = max(self.bound, found.false_positive_bound)
@@ -283,7 +305,7 @@ def _run_trials(settings: Settings, trials: list[_Trial]) -> tuple[dict[str, _Ta
             for original, copy in list(zip(part, marked, strict=True))[:: max(1, len(part) // 5)]:
                 tally.psnr.append(_psnr(original, copy))
                 tally.ssim.append(structural_similarity(_luma(original), _luma(copy)))
-            attacked = {"none": marked} | {a.name: a.apply(marked) for a in ATTACKS}
+            attacked = {"none": _Seen(marked)} | {a.name: a.apply(marked) for a in ATTACKS}
             for attack, seen in attacked.items():
                 ok, accuracy = trial.method.read(seen)
                 tally.recovered.setdefault(attack, []).append(ok)
@@ -295,7 +317,7 @@ def _run_trials(settings: Settings, trials: list[_Trial]) -> tuple[dict[str, _Ta
                 checks.picture = checks.picture or (clip[0], marked[0])
                 checks.clip = checks.clip or clip
         checks.unmarked_clip(f"{name} unmarked", clip, [ours.key])
-        checks.unmarked_clip(f"{name} unmarked, CRF 28", _encode(clip, 28), [ours.key])
+        checks.unmarked_clip(f"{name} unmarked, CRF 28", _encode(clip, 28).for_talkgate, [ours.key])
         for at, frame in enumerate(clip[::UNMARKED_FRAME_STEP]):
             checks.unmarked_frame(f"{name} frame {at * UNMARKED_FRAME_STEP}", frame, [ours.key])
     _real_media(settings, checks, [ours.key])

@@ -11,7 +11,7 @@ import pytest
 from gateway.bench import run_benchmarks, write_report
 from gateway.bench.render import affine_baseline, run_closed_loop
 from gateway.bench.report import Row, Section, Table, Timing, new_report
-from gateway.bench.watermark import ATTACKS, _Ours
+from gateway.bench.watermark import ATTACKS, _Ours, _Seen
 from gateway.errors import GatewayError
 from gateway.settings import Settings
 from watermark import WatermarkKey
@@ -52,14 +52,18 @@ def test_watermark_attacks_change_the_clip_and_ours_reads_through_them() -> None
     ours = _Ours()
     ours.key = WatermarkKey(1, bytes(range(32)))
     marked = ours.mark(frames, np.random.default_rng(0))
-    recovered, accuracy = ours.read(marked)
+    recovered, accuracy = ours.read(_Seen(marked))
     assert recovered and accuracy > 0.95
     for attack in ATTACKS:
         attacked = attack.apply(marked)
-        assert attacked and attacked[0].dtype == np.uint8, attack.name
-        assert len(attacked) < len(marked) or not np.array_equal(attacked[0], marked[0])
+        seen = attacked.frames
+        assert seen and seen[0].dtype == np.uint8, attack.name
+        assert len(seen) < len(marked) or not np.array_equal(seen[0], marked[0])
+        # Ours reads the file as `talkgate watermark detect` does: luma and frame types.
+        assert attacked.coded is not None and len(attacked.coded) == len(seen)
+        assert attacked.coded[0].intra, attack.name
     scaled = next(a for a in ATTACKS if a.name.startswith("50%")).apply(marked)
-    assert scaled[0].shape == (256, 256, 3)
+    assert scaled.frames[0].shape == (256, 256, 3)
 
 
 def test_face_section_measures_against_its_baseline(settings: Settings, tmp_path: Path) -> None:

@@ -61,9 +61,12 @@ def test_luma_is_read_straight_from_the_stored_planes(tmp_path: Path) -> None:
     with ClipWriter(tmp_path / "clip.mp4", fps=25) as clip:
         for frame in _frames(12, width=130):  # odd chroma width: the plane is padded
             clip.write(frame)
-    luma = list(read_luma(clip.path))
+    decoded = list(read_luma(clip.path))
+    luma = [frame.luma for frame in decoded]
     rgb = list(read_frames(clip.path))
     assert len(luma) == 12 and luma[0].shape == (96, 130) and luma[0].dtype == np.uint8
+    # x264 codes the first frame on its own and predicts the rest from it.
+    assert [frame.intra for frame in decoded] == [True] + [False] * 11
     for y, frame in zip(luma, rgb, strict=True):
         grey = frame.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
         # The stored Y is limited-range (16-235) luma of the same picture.

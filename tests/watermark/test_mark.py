@@ -98,6 +98,18 @@ def test_a_clip_is_read_as_a_whole(portrait: np.ndarray, key: WatermarkKey) -> N
     assert detect(iter(frames), [key]).frames == 4
 
 
+def test_intra_frames_weigh_half_of_a_clip_however_few(portrait, key: WatermarkKey) -> None:
+    # One intra frame carries a faint mark (as after re-encoding); forty predicted ones
+    # (other pictures) carry none. Weighed alike they would dilute it below reading; at half
+    # the weight it is read.
+    payload = Payload(777, key.key_id)
+    marked = Marker(key, payload, strength=0.3).mark(portrait)
+    others = [np.ascontiguousarray(np.roll(portrait, 37 * k, axis=k % 2)) for k in range(1, 41)]
+    coded = [(marked, True)] + [(frame, False) for frame in others]
+    assert detect(coded, [key]).payload == payload
+    assert detect([frame for frame, _ in coded], [key]).payload is None
+
+
 def test_large_frames_use_larger_chips_and_still_read(key: WatermarkKey, portrait) -> None:
     big = cv2.resize(portrait, (1024, 1024), interpolation=cv2.INTER_CUBIC)
     marked = embed([big], Payload(9, key.key_id), key)[0]
