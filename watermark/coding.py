@@ -5,7 +5,7 @@ payload bits: 204 coded bits, any :data:`CORRECTABLE_ERRORS` of which the hard-d
 decoder always corrects. Marks read off re-encoded video carry more errors than that, but
 also a confidence for every bit, so decoding is soft as well: ordered-statistics decoding
 (Fossorier & Lin, 1995) re-encodes the payload from the 80 most reliable independent bits,
-with every one and every two of those flipped, and keeps the codeword that best matches the
+with every one, two and three of those flipped, and keeps the codeword that best matches the
 soft bits. That finds the most likely payload in most cases a hard decoder gives up on.
 
 A decoder of this kind always names *some* payload: whether it is believable is a question
@@ -21,7 +21,6 @@ picture.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 
 import bchlib
@@ -35,8 +34,6 @@ PAYLOAD_BITS = CLIP_ID_BITS + KEY_ID_BITS
 PAYLOAD_BYTES = PAYLOAD_BITS // 8
 #: Bit errors the hard-decision BCH decoder always corrects.
 CORRECTABLE_ERRORS = 18
-#: Ordered-statistics decoding tries every flip of up to this many reliable bits.
-OSD_ORDER = 2
 
 
 @dataclass(frozen=True)
@@ -83,7 +80,7 @@ class PayloadCode:
         self.coded_bits = PAYLOAD_BITS + self._bch.ecc_bits
         # The code is linear: row i is the codeword of the payload with only bit i set.
         self._generator = np.stack([self._encode_bits(row) for row in np.eye(PAYLOAD_BITS)])
-        self._flips = _flip_patterns(PAYLOAD_BITS, OSD_ORDER)
+        self._pairs = np.triu_indices(PAYLOAD_BITS, 1)
 
     def encode(self, payload: Payload) -> np.ndarray:
         """``(coded_bits,)`` uint8 of 0/1: the payload's bits, then the BCH parity bits."""
@@ -123,18 +120,42 @@ class PayloadCode:
         return self._encode_bytes(bytes(data))
 
     def _reprocess(self, soft: np.ndarray) -> np.ndarray:
-        """Ordered-statistics decoding: the best codeword among those that agree with the
-        hard decision on the most reliable independent bits but for up to OSD_ORDER."""
+        """Ordered-statistics decoding of order 3: the best codeword among those that agree
+        with the hard decision on the most reliable independent bits but for up to three.
+
+        All 85,401 candidates are scored at once. Flipping reliable bits i, j and k
+        multiplies the codeword's ±1 signs by rows i, j and k of the systematic generator
+        (as ±1), so its match to the soft bits is ``Σ w·tᵢ·tⱼ·tₖ``: one matrix product over
+        every pair (j, k), about 10 ms, where re-encoding each candidate takes 0.4 s."""
         order = np.argsort(-np.abs(soft), kind="stable")
         basis, pivots = _systematic(self._generator[:, order])
-        reliable = (soft[order][pivots] < 0).astype(np.float32)
-        # Codeword parities of every flipped info word, by one matrix product.
-        words = np.abs(self._flips - reliable[None, :])  # XOR for 0/1 values
-        parities = (words @ basis.astype(np.float32)) % 2
-        scores = (1.0 - 2.0 * parities) @ soft[order].astype(np.float32)
-        best = np.empty(self.coded_bits, dtype=np.uint8)
-        best[order] = parities[int(np.argmax(scores))].astype(np.uint8)
-        return best
+        ordered = soft[order].astype(np.float32)
+        reliable = (ordered[pivots] < 0).astype(np.uint8)
+        first = _encode_gf2(reliable, basis)
+        weights = ordered * (1.0 - 2.0 * first)  # each bit's match to the first codeword
+        signs = 1.0 - 2.0 * basis.astype(np.float32)  # (info bits, coded bits)
+        j, k = self._pairs
+        pairs = signs[j] * signs[k]
+        flips: list[tuple[float, tuple[int, ...]]] = [(float(weights.sum()), ())]
+        singles = signs @ weights
+        flips.append((float(singles.max()), (int(singles.argmax()),)))
+        doubles = pairs @ weights
+        best = int(doubles.argmax())
+        flips.append((float(doubles[best]), (int(j[best]), int(k[best]))))
+        triples = signs @ (pairs * weights).T  # (i, pair): flips i, j and k
+        i, best = np.unravel_index(int(triples.argmax()), triples.shape)
+        flips.append((float(triples[i, best]), (int(i), int(j[best]), int(k[best]))))
+        flipped = reliable.copy()
+        for bit in max(flips)[1]:
+            flipped[bit] ^= 1  # i may equal j or k: then only the other one is flipped
+        decoded = np.empty(self.coded_bits, dtype=np.uint8)
+        decoded[order] = _encode_gf2(flipped, basis)
+        return decoded
+
+
+def _encode_gf2(info: np.ndarray, basis: np.ndarray) -> np.ndarray:
+    """The codeword of 0/1 ``info`` bits under a 0/1 generator ``basis``, over GF(2)."""
+    return ((info.astype(np.float32) @ basis.astype(np.float32)) % 2).astype(np.uint8)
 
 
 def _systematic(generator: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -155,16 +176,3 @@ def _systematic(generator: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         rows[others[others != rank]] ^= rows[rank]
         pivots.append(column)
     return rows.astype(np.uint8), np.array(pivots)
-
-
-def _flip_patterns(bits: int, order: int) -> np.ndarray:
-    """Every 0/1 word of ``bits`` bits with at most ``order`` ones, as float32 rows."""
-    patterns = [
-        chosen
-        for weight in range(order + 1)
-        for chosen in itertools.combinations(range(bits), weight)
-    ]
-    flips = np.zeros((len(patterns), bits), dtype=np.float32)
-    for row, chosen in enumerate(patterns):
-        flips[row, list(chosen)] = 1.0
-    return flips

@@ -39,6 +39,18 @@ def test_confidence_takes_decoding_past_the_hard_limit(code: PayloadCode) -> Non
     assert decoded.payload == payload and decoded.corrected_bits == 45
 
 
+def test_three_confident_errors_among_the_reliable_bits_are_undone(code: PayloadCode) -> None:
+    payload = Payload(0xFEEDFACE12345678, 11)
+    bits = code.encode(payload)
+    soft = _soft(bits)
+    confident = np.array([5, 90, 170])
+    faint = np.arange(20) * 10 + 3  # past the hard decoder's 18, all least confident
+    soft[confident] *= -2.0  # wrong, and the most confident bits of all
+    soft[faint] *= -0.1
+    decoded = code.decode(soft)
+    assert decoded.payload == payload and decoded.corrected_bits == 23
+
+
 def test_soft_decoding_reads_noisy_words_a_hard_decoder_cannot(code: PayloadCode) -> None:
     """Soft bits as a re-encoded clip gives them: Gaussian, 11% of signs wrong."""
     rng = np.random.default_rng(2)
