@@ -137,17 +137,17 @@ class PayloadCode:
         j, k = self._pairs
         pairs = signs[j] * signs[k]
         flips: list[tuple[float, tuple[int, ...]]] = [(float(weights.sum()), ())]
-        singles = signs @ weights
-        flips.append((float(singles.max()), (int(singles.argmax()),)))
         doubles = pairs @ weights
         best = int(doubles.argmax())
         flips.append((float(doubles[best]), (int(j[best]), int(k[best]))))
-        triples = signs @ (pairs * weights).T  # (i, pair): flips i, j and k
+        # (i, pair): flips i, j and k; where i is j or k only the other flips, so single
+        # flips are among these too.
+        triples = signs @ (pairs * weights).T
         i, best = np.unravel_index(int(triples.argmax()), triples.shape)
         flips.append((float(triples[i, best]), (int(i), int(j[best]), int(k[best]))))
         flipped = reliable.copy()
         for bit in max(flips)[1]:
-            flipped[bit] ^= 1  # i may equal j or k: then only the other one is flipped
+            flipped[bit] ^= 1
         decoded = np.empty(self.coded_bits, dtype=np.uint8)
         decoded[order] = _encode_gf2(flipped, basis)
         return decoded
