@@ -49,10 +49,12 @@ from watermark.pattern import (
 from watermark.similarity import StructuralSimilarity
 
 MIN_SIDE = 256
-#: Every frame is marked as strongly as this luma SSIM against the unmarked frame allows...
-SSIM_TARGET = 0.982
-#: ... and never so strongly that its luma PSNR falls below this.
-MIN_PSNR_DB = 42.5
+#: Every frame is marked as strongly as this luma SSIM against the unmarked frame allows
+#: (the bench holds the clips' mean to 0.98; frames the PSNR floor binds come out higher) ...
+SSIM_TARGET = 0.981
+#: ... and never so strongly that its luma PSNR falls below this (the bench's bar for the
+#: mean, here held by every frame).
+MIN_PSNR_DB = 42.0
 #: The masking map's scale a clip starts from (0.49 grey levels RMS on flat areas), before
 #: the first frame fits it to the targets above.
 INITIAL_STRENGTH = 0.49
@@ -66,6 +68,8 @@ FIRST_FIT_STEPS = 3
 FIT_EVERY = 16
 #: The most extra amplitude texture earns, over the flat areas' 1.
 TEXTURE_GAIN = 1.5
+#: The mark fades out this close to black.
+HEADROOM_GREY_LEVELS = 6.0
 #: The stated false-positive probability of one call to :func:`detect` (one clip or image).
 FALSE_POSITIVE_RATE = 1e-7
 #: Chip sizes the detector considers, in pixels of the frame it is given.
@@ -129,11 +133,10 @@ class Marker:
     """Marks frames with one payload under one key; frames may come in any size ≥ 256 px.
 
     Every frame is marked as strongly as its invisibility budget allows: the masking map's
-    scale is fitted so luma SSIM against the unmarked frame is ``ssim`` (PSNR never below
-    MIN_PSNR_DB). One fixed scale would spend the budget unevenly: a flat or dark picture
-    would take a third of the mark a busy one takes, and its mark is the one re-encoding
-    loses (on 20 generated clips, one scale for all read 18 after H.264 CRF 35 and 14 at
-    half size; fitted per frame, at the same mean SSIM and PSNR, 19 and 15-18).
+    scale is fitted so luma SSIM against the unmarked frame is ``ssim``, and PSNR never
+    below MIN_PSNR_DB. One fixed scale would spend the budget unevenly: a flat or dark
+    picture would take a third of the mark a busy one takes, and its mark is the one
+    re-encoding loses.
 
     Marking is informed: the frame is marked once, read back the way the detector reads it,
     and every payload bit that the picture itself pushes towards the wrong value, or helps
@@ -269,15 +272,24 @@ def _check_frame(
 
 def _masking(luma: np.ndarray) -> np.ndarray:
     """Per-pixel amplitude: 1 on flat areas, up to 1 + TEXTURE_GAIN in texture, where noise
-    hides. Gently: at the same PSNR, a flatter map survives H.264 far better, because x264
-    quantises textured blocks harder (an 80% crop + CRF 28: 70% of clips read against 30%
-    with texture taking up to 6 times as much)."""
+    hides, and falling to 0 within HEADROOM_GREY_LEVELS of black.
+
+    Gently in texture: at the same PSNR, a flatter map survives H.264 far better, because
+    x264 quantises textured blocks harder (an 80% crop + CRF 28: 70% of clips read against
+    30% with texture taking up to 6 times as much). Not at all next to black: there the mark
+    would be cut off on its dark side, and what is left mostly shifts the local mean, which
+    SSIM weighs heavily in the dark (x264 flattens it anyway); sparing those pixels leaves
+    the budget to the rest of the picture (a clip that is 44% black read its payload after
+    CRF 35 at 1.9-3.1 dB per bit, against -2.6 to -0.8 dB when marked there too). Next to
+    white SSIM's cost is small and the mark cut off there still carries signal, so it stays.
+    """
     height, width = luma.shape
     small = cv2.resize(luma, (width // 2, height // 2), interpolation=cv2.INTER_AREA)
     small = small.astype(np.float32)
     detail = small - cv2.GaussianBlur(small, (0, 0), 1.0)
     activity = np.sqrt(cv2.GaussianBlur(detail * detail, (0, 0), 3.0))
-    amplitude = 1.0 + np.minimum(activity, TEXTURE_GAIN)
+    headroom = np.minimum(small * (1.0 / HEADROOM_GREY_LEVELS), 1.0)
+    amplitude = (1.0 + np.minimum(activity, TEXTURE_GAIN)) * headroom
     return cv2.resize(amplitude, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
