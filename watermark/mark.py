@@ -125,7 +125,8 @@ class Detection:
     raw_bit_agreement: float | None
     chip_px: float | None
     frames: int
-    #: The coded bits as read at the best sync peak (positive means 0), found or not.
+    #: The coded bits as read (positive means 0), found or not: where the payload was
+    #: decoded, else at the likeliest placement.
     soft_bits: np.ndarray = field(repr=False, compare=False)
 
 
@@ -147,6 +148,9 @@ class Marker:
     """
 
     def __init__(self, key: WatermarkKey, payload: Payload, ssim: float = SSIM_TARGET):
+        """Raises: WatermarkError for an ``ssim`` target outside (0, 1)."""
+        if not 0.0 < ssim < 1.0:
+            raise WatermarkError(f"an SSIM target must lie between 0 and 1, not {ssim}")
         self._layout = Layout.from_key(key, _CODE.coded_bits)
         coded = _CODE.encode(payload)
         self._bit_values = 1.0 - 2.0 * coded.astype(np.float32)

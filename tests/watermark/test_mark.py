@@ -143,6 +143,12 @@ def test_frames_that_cannot_be_marked_are_clear_errors(key, frame, message: str)
         Marker(key, Payload(1, key.key_id)).mark(frame)
 
 
+@pytest.mark.parametrize("ssim", [0.0, 1.0, 1.5])
+def test_an_impossible_visibility_target_is_a_clear_error(key: WatermarkKey, ssim: float) -> None:
+    with pytest.raises(WatermarkError, match="SSIM target"):
+        Marker(key, Payload(1, key.key_id), ssim=ssim)
+
+
 def test_searching_bad_input_is_a_clear_error(key: WatermarkKey) -> None:
     with pytest.raises(WatermarkError, match="no frames"):
         detect([], [key])
