@@ -1,8 +1,8 @@
 """Embed the keyed mark into frames, and find and read it again.
 
 Embedding adds the key's tiled chip pattern, carrying the coded payload, to the luma of every
-frame, scaled by a masking map: textured skin and hair take a little more, flat backgrounds
-less.
+frame, scaled by a masking map (textured skin and hair take a little more, flat backgrounds
+less, near-black pixels none) and by a scale fitted to each frame's invisibility budget.
 
 Detection whitens each frame (keeps the band the mark lives in, weighs each pixel by the
 inverse of its local noise variance), averages a clip's frames, estimates the tile period
@@ -10,11 +10,12 @@ from the autocorrelation, and then, for each candidate scale, folds the frame on
 and correlates it with the key's sync signal at every cyclic shift. Every score is a z-score
 with a bound that needs no model of the image: under "no mark" the secret chip signs are
 independent of the pixels, so by Hoeffding's inequality ``P(z ≥ t) ≤ exp(-t²/2)`` for each
-(key, scale, shift) tried. At each key's best shift the payload is decoded, and the decoded
-payload's whole tile (sync and payload chips) is scored again; a mark is reported when that
-score passes the threshold that makes the union bound over every (key, scale, shift) *and
-every payload* half the stated false-positive probability, or when the sync score alone
-passes the threshold for the other half (the mark is then there, its payload unreadable).
+(key, scale, shift) tried. At each key's likeliest placements the payload is decoded, and
+the decoded payload's whole tile (sync and payload chips) is scored again; a mark is
+reported when that score passes the threshold that makes the union bound over every (key,
+scale, shift) *and every payload* half the stated false-positive probability, or when the
+sync score alone passes the threshold for the other half (the mark is then there, its
+payload unreadable).
 
     >>> from skimage import data
     >>> from watermark import Payload, WatermarkKey, detect, embed
