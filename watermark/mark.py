@@ -285,7 +285,7 @@ def _masking(luma: np.ndarray) -> np.ndarray:
     would be cut off on its dark side, and what is left mostly shifts the local mean, which
     SSIM weighs heavily in the dark (x264 flattens it anyway); sparing those pixels leaves
     the budget to the rest of the picture (a clip that is 44% black read its payload after
-    CRF 35 at 1.9-3.1 dB per bit, against -2.6 to -0.8 dB when marked there too). Next to
+    CRF 35 at +1.0 to +2.5 dB per bit, against -2.6 to -0.8 dB when marked there too). Next to
     white SSIM's cost is small and the mark cut off there still carries signal, so it stays.
     """
     height, width = luma.shape
