@@ -64,9 +64,11 @@ INITIAL_STRENGTH = 0.49
 MAX_STRENGTH = 2.0
 #: Rescaling steps the first frame's fit takes (later frames start close and take one).
 FIRST_FIT_STEPS = 3
-#: The fit is redone every this many frames: the SSIM it measures costs as much as marking
-#: a frame, and a clip's picture statistics change slowly.
+#: The fit is redone every this many frames (a multiple of CORRECT_EVERY): the SSIM it
+#: measures costs as much as marking a frame, and a clip's picture statistics change slowly.
 FIT_EVERY = 16
+#: ... unless its last step rescaled by more than this factor (either way).
+SETTLED_STEP = 1.1
 #: The most extra amplitude texture earns, over the flat areas' 1.
 TEXTURE_GAIN = 1.5
 #: The mark fades out this close to black.
@@ -82,7 +84,7 @@ PERIOD_ESTIMATES = 3
 PEAKS_PER_SCALE = 4
 #: ... and how many of a key's peaks, likeliest first, have their payload decoded. After
 #: H.264 CRF 35 or a halving, the sync signal alone is often too faint to single out the
-#: mark's placement, and decoding one of four scale steps off loses 1-2 dB per bit.
+#: mark's placement, and decoding one scale step (0.4%) off loses 1-2 dB per bit.
 DECODED_PEAKS = 4
 #: Whitening keeps detail finer than this many chips (the smoothing's spatial sigma).
 WHITEN_SIGMA_CHIPS = 0.5
@@ -144,8 +146,8 @@ class Marker:
     and every payload bit that the picture itself pushes towards the wrong value, or helps
     by less than a margin, gets just enough extra amplitude on its chips to reach that
     margin (improved spread spectrum, Malvar & Florêncio 2003). Bits the picture already
-    favours by more cost nothing extra. Both the fit and the correction are redone every
-    CORRECT_EVERY frames (pictures change slowly).
+    favours by more cost nothing extra. The correction is redone every CORRECT_EVERY frames
+    and the fit every FIT_EVERY (pictures change slowly).
     """
 
     def __init__(self, key: WatermarkKey, payload: Payload, ssim: float = SSIM_TARGET):
@@ -163,6 +165,7 @@ class Marker:
         self._base: dict[int, np.ndarray] = {}
         self._pattern = np.zeros((0, 0), dtype=np.float32)
         self._marked = 0
+        self._settled = False
 
     def mark(self, frame: np.ndarray) -> np.ndarray:
         """A marked copy of ``frame`` (``(H, W, 3)`` uint8 RGB).
@@ -184,7 +187,7 @@ class Marker:
             first = _add(frame, _tiled(base, frame.shape), amplitude)
             correction = self._correction(first, amplitude, chip_px)
             self._pattern = _tiled(_draw(self._chips + correction, chip_px), frame.shape)
-            if resized or self._marked % FIT_EVERY == 0:
+            if resized or not self._settled or self._marked % FIT_EVERY == 0:
                 self._fit_strength(luma, masking, FIRST_FIT_STEPS if resized else 1)
         self._marked += 1
         return _add(frame, self._pattern, masking * self._strength)
@@ -194,16 +197,20 @@ class Marker:
         SSIM target and the PSNR floor. A mark this faint costs SSIM and MSE about in
         proportion to its energy, so a step rescales by the square root of budget over
         cost: the first frame (or the first of a new size) takes FIRST_FIT_STEPS from where
-        the scale stands; later fits, one step (pictures change slowly). Measured on luma
-        alone: the mark adds the same whole number to R, G and B, so just that to luma."""
+        the scale stands; later fits, one step (pictures change slowly). A fit whose last
+        step still moved the scale by more than SETTLED_STEP (a black frame, where the mark
+        cannot show, drives it to MAX_STRENGTH) is redone at the next correction rather than
+        FIT_EVERY frames later. Measured on luma alone: the mark adds the same whole number
+        to R, G and B, so just that to luma."""
         similarity = StructuralSimilarity(luma)
         most_mse = 255.0**2 / 10 ** (MIN_PSNR_DB / 10)
         for _ in range(steps):
             marked = _add(luma, self._pattern, masking * self._strength)
             mse = float(np.mean(cv2.absdiff(marked, luma).astype(np.float32) ** 2))
             ssim_budget = (1.0 - self._ssim) / max(1.0 - similarity(marked), 1e-6)
-            budget = min(ssim_budget, most_mse / max(mse, 1e-6), 4.0)
-            self._strength = min(MAX_STRENGTH, self._strength * math.sqrt(budget))
+            step = math.sqrt(min(ssim_budget, most_mse / max(mse, 1e-6), 4.0))
+            self._strength = min(MAX_STRENGTH, self._strength * step)
+        self._settled = abs(math.log(step)) <= math.log(SETTLED_STEP)
 
     def _correction(self, first: np.ndarray, amplitude: np.ndarray, chip_px: int) -> np.ndarray:
         """Extra chip amplitude for the bits the picture pushes the wrong way, or helps by

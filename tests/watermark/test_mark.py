@@ -143,6 +143,22 @@ def test_frames_that_cannot_be_marked_are_clear_errors(key, frame, message: str)
         Marker(key, Payload(1, key.key_id)).mark(frame)
 
 
+def test_a_clip_that_starts_black_is_marked_within_budget_once_the_picture_shows(key, payload):
+    # A black frame gives the fit nothing to measure, so it drives the scale to its maximum;
+    # the first picture after it must be fitted again, not marked at that scale for the
+    # next FIT_EVERY frames.
+    from skimage import data
+
+    picture = np.ascontiguousarray(data.astronaut())
+    marker = Marker(key, payload)
+    for _ in range(4):
+        marker.mark(np.zeros_like(picture))
+    for _ in range(8):
+        luma = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in (picture, marker.mark(picture))]
+        psnr = 10 * np.log10(255**2 / np.mean((luma[0].astype(float) - luma[1]) ** 2))
+        assert psnr >= MIN_PSNR_DB - 0.2
+
+
 @pytest.mark.parametrize("ssim", [0.0, 1.0, 1.5])
 def test_an_impossible_visibility_target_is_a_clear_error(key: WatermarkKey, ssim: float) -> None:
     with pytest.raises(WatermarkError, match="SSIM target"):
