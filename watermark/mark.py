@@ -162,7 +162,8 @@ class Marker:
         self._strength = INITIAL_STRENGTH
         base = _draw(self._chips, REFERENCE_CHIP_PX)
         self._unit_response = _chips_at(_chip_responses(_periodic_band(base)), (0, 0))
-        self._base: dict[int, np.ndarray] = {}
+        #: The payload's pattern without correction, tiled to each frame size seen.
+        self._base: dict[tuple[int, int], np.ndarray] = {}
         self._pattern = np.zeros((0, 0), dtype=np.float32)
         self._marked = 0
         self._settled = False
@@ -180,11 +181,11 @@ class Marker:
         resized = self._pattern.shape != luma.shape
         if resized or self._marked % CORRECT_EVERY == 0:
             chip_px = chip_px_for(*luma.shape)
-            base = self._base.get(chip_px)
+            base = self._base.get(luma.shape)
             if base is None:
-                base = self._base[chip_px] = _draw(self._chips, chip_px)
+                base = self._base[luma.shape] = _tiled(_draw(self._chips, chip_px), luma.shape)
             amplitude = masking * self._strength
-            first = _add(frame, _tiled(base, frame.shape), amplitude)
+            first = _add(frame, base, amplitude)
             correction = self._correction(first, amplitude, chip_px)
             self._pattern = _tiled(_draw(self._chips + correction, chip_px), frame.shape)
             if resized or not self._settled or self._marked % FIT_EVERY == 0:
@@ -206,7 +207,7 @@ class Marker:
         most_mse = 255.0**2 / 10 ** (MIN_PSNR_DB / 10)
         for _ in range(steps):
             marked = _add(luma, self._pattern, masking * self._strength)
-            mse = float(np.mean(cv2.absdiff(marked, luma).astype(np.float32) ** 2))
+            mse = cv2.norm(marked, luma, cv2.NORM_L2SQR) / luma.size
             ssim_budget = (1.0 - self._ssim) / max(1.0 - similarity(marked), 1e-6)
             step = math.sqrt(min(ssim_budget, most_mse / max(mse, 1e-6), 4.0))
             self._strength = min(MAX_STRENGTH, self._strength * step)
