@@ -73,25 +73,27 @@ def motion_command(
         raise typer.BadParameter(f"choose one of {', '.join(MOTION_MODELS)}", param_hint="--model")
     from gateway.bench.motion import held_out_figures
     from gateway.models import speech_encoder_dir
-    from gateway.motion_data import encode_with, training_passages
+    from gateway.motion_data import training_passages
     from generator.motion_model.card import ENCODER_FILE, file_sha256, save_model
     from generator.motion_model.dataset import MotionCorpus, build_corpus
     from generator.motion_model.generate import sampling_card
     from generator.motion_model.train import train
+    from generator.speech.features import SpeechEncoder
 
     settings = get_settings()
     corpus_path = corpus_path or settings.home / "cache" / f"motion-corpus-{passages}-{seed}.npz"
     started = time.perf_counter()
+    encoder = SpeechEncoder(speech_encoder_dir(settings))
     with _progress() as progress:
-        if corpus_path.is_file() and not rebuild:
-            corpus = MotionCorpus.load(corpus_path)
+        cached = MotionCorpus.load(corpus_path) if corpus_path.is_file() and not rebuild else None
+        if cached is not None and cached.feature_size == encoder.feature_size:
+            corpus = cached
             console.print(f"corpus: {corpus_path} ({corpus.frames} frames, cached)")
         else:
             task = progress.add_task("speaking the corpus", total=None, note="")
-            encode = encode_with(speech_encoder_dir(settings))
             corpus = build_corpus(
                 training_passages(settings, count=passages, seed=seed),
-                encode,
+                lambda passage: encoder.features(passage.heard),
                 seed=seed,
                 on_passage=lambda done: progress.update(task, completed=done),
             )

@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -159,11 +159,3 @@ def labelled_russian(settings: Settings, limit: int = 60) -> list[Recording]:
             Recording(entry.path, read_audio(root / entry.path), tuple(phones), "arpabet")
         )
     return recordings
-
-
-def encode_with(encoder_dir: Path) -> Callable[[Passage], np.ndarray]:
-    """A passage → Whisper features function, loading the encoder once."""
-    from generator.speech.features import SpeechEncoder
-
-    encoder = SpeechEncoder(encoder_dir)
-    return lambda passage: encoder.features(passage.heard)

@@ -25,7 +25,7 @@ class MotionDiTConfig:
     frames of context."""
 
     motion_size: int = len(MOTION_AXES)
-    audio_size: int = 384
+    audio_size: int = 1536  # the speech encoder's feature_size; training takes the corpus's
     control_size: int = CONTROL_SIZE
     width: int = 192
     depth: int = 6

@@ -60,6 +60,11 @@ class MotionCorpus:
         """Frames in all."""
         return sum(len(t) for t in self.targets)
 
+    @property
+    def feature_size(self) -> int:
+        """Speech features per frame (what the model's audio input must take)."""
+        return int(self.features[0].shape[1])
+
     def save(self, path: Path) -> None:
         """Write one ``.npz`` (concatenated arrays plus lengths)."""
         np.savez(

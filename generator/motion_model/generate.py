@@ -19,7 +19,7 @@ import torch
 from scipy.ndimage import gaussian_filter1d
 
 from generator.controls import Controls, emotion_bias
-from generator.errors import GeneratorError
+from generator.errors import GeneratorError, WeightsMismatch
 from generator.io import AudioTrack
 from generator.motion import (
     DEFAULT_FPS,
@@ -82,6 +82,14 @@ class MotionGenerator:
         guidance: Mapping[str, float | np.ndarray] | None = None,
         version: str = "MotionDiT",
     ) -> None:
+        """Raises:
+        WeightsMismatch: the model was trained on other speech features than ``encoder`` gives.
+        """
+        if model.config.audio_size != encoder.feature_size:
+            raise WeightsMismatch(
+                f"the motion model hears {model.config.audio_size} speech features a frame, "
+                f"but the speech encoder gives {encoder.feature_size}"
+            )
         self.sampler = Sampler(
             model, steps=steps, guidance=DEFAULT_GUIDANCE if guidance is None else guidance
         )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 import torch
@@ -74,7 +75,7 @@ def train(
     """
     torch.manual_seed(recipe.seed)
     generator = torch.Generator().manual_seed(recipe.seed)
-    model = MotionDiT(MOTION_MODELS[recipe.model])
+    model = MotionDiT(replace(MOTION_MODELS[recipe.model], audio_size=corpus.feature_size))
     config = model.config
     sampler = WindowSampler(corpus, config.prefix, config.window)
     fit_normalisation(model, sampler, generator)

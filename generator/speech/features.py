@@ -2,9 +2,10 @@
 
 Two paths, compared in the motion benchmark:
 
-- :class:`SpeechEncoder`: Whisper tiny.en's encoder (the offline CTranslate2 asset), 384
-  numbers per frame. Trained on 680k hours of real speech, so a model trained on synthetic
-  speech still hears real voices.
+- :class:`SpeechEncoder`: Whisper tiny.en's encoder (the offline CTranslate2 asset), each of
+  its four blocks' 384 outputs side by side, 1,536 numbers per frame
+  (:mod:`generator.speech.whisper` says why all four). Trained on 680k hours of real speech,
+  so a model trained on synthetic speech still hears real voices.
 - :func:`log_mel`: Whisper's own 80-band log-mel spectrogram, the input to that encoder and
   the fallback feature.
 
@@ -20,13 +21,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+import torch
 
 from generator.errors import GeneratorError
 from generator.io import SPEECH_SAMPLE_RATE, AudioTrack
+from generator.speech.whisper import WhisperEncoder
 
 if TYPE_CHECKING:
     import ctranslate2
@@ -119,12 +123,13 @@ def mel_features(audio: AudioTrack, fps: float = 25.0) -> np.ndarray:
 class Heard:
     """What the encoder made of a recording, per video frame."""
 
-    features: np.ndarray  # (frames, 384)
+    features: np.ndarray  # (frames, FEATURE_SIZE)
     speech: np.ndarray  # (frames,) bool: Whisper hears speech in the frame's 30-s window
 
 
 class SpeechEncoder:
-    """Whisper tiny.en's encoder through CTranslate2 (int8 on the CPU)."""
+    """Whisper tiny.en's encoder in torch (:class:`~generator.speech.whisper.WhisperEncoder`),
+    and CTranslate2's decoder for its one no-speech step."""
 
     def __init__(self, model_dir: Path, *, device: str = "cpu") -> None:
         """Load the converted model directory (the ``whisper_tiny_en`` asset).
@@ -132,45 +137,59 @@ class SpeechEncoder:
         Raises:
             GeneratorError: the model cannot be loaded.
         """
-        import ctranslate2
-
-        try:
-            self._model = ctranslate2.models.Whisper(
-                str(model_dir), device=device, compute_type="int8" if device == "cpu" else "float16"
-            )
-        except (RuntimeError, ValueError) as exc:
-            raise GeneratorError(f"cannot load the speech encoder from {model_dir}: {exc}") from exc
+        self._model_dir = model_dir
+        self._device = device
+        self._encoder = WhisperEncoder(model_dir / "model.bin", device=device)
+        self.feature_size = self._encoder.blocks * self._encoder.width
 
     def features(self, audio: AudioTrack, fps: float = 25.0) -> np.ndarray:
-        """Encoder features ``(frames, 384)`` at the video frame rate (50 per second inside)."""
-        chunks = [np.asarray(encoded)[0, :used] for encoded, used in self._encoded(audio)]
+        """Encoder features ``(frames, feature_size)`` at the video frame rate (50 per second
+        inside): every block's output, side by side."""
+        chunks = [np.concatenate(layers, axis=1) for layers, _ in self._encoded(audio)]
         return _encoder_frames_at_fps(chunks, audio, fps)
 
     def hear(self, audio: AudioTrack, fps: float = 25.0) -> Heard:
         """The features, and per video frame whether Whisper hears speech in its 30-s window
-        (one decoder step per window: its no-speech probability under
-        :data:`NO_SPEECH_THRESHOLD`)."""
+        (one decoder step per window, on the encoder's last layer: its no-speech probability
+        under :data:`NO_SPEECH_THRESHOLD`)."""
+        import ctranslate2
+
         chunks, speech = [], []
-        for encoded, used in self._encoded(audio):
-            chunks.append(np.asarray(encoded)[0, :used])
-            first = self._model.generate(
-                encoded, [[_START]], return_no_speech_prob=True, max_length=2
+        for layers, last in self._encoded(audio):
+            chunks.append(np.concatenate(layers, axis=1))
+            first = self._decoder.generate(
+                ctranslate2.StorageView.from_array(last),
+                [[_START]],
+                return_no_speech_prob=True,
+                max_length=2,
             )
             speech.append(first[0].no_speech_prob < NO_SPEECH_THRESHOLD)
         features = _encoder_frames_at_fps(chunks, audio, fps)
         window = (np.arange(len(features)) + 0.5) / fps // WINDOW_S
         return Heard(features, np.array(speech)[np.minimum(window.astype(int), len(speech) - 1)])
 
-    def _encoded(self, audio: AudioTrack) -> Iterator[tuple[ctranslate2.StorageView, int]]:
-        """Each 30-s window's encoder output, and how many of its frames hold audio."""
+    @cached_property
+    def _decoder(self) -> ctranslate2.models.Whisper:
         import ctranslate2
 
+        try:
+            return ctranslate2.models.Whisper(
+                str(self._model_dir),
+                device=self._device,
+                compute_type="int8" if self._device == "cpu" else "float16",
+            )
+        except (RuntimeError, ValueError) as exc:
+            raise GeneratorError(
+                f"cannot load the speech decoder from {self._model_dir}: {exc}"
+            ) from exc
+
+    def _encoded(self, audio: AudioTrack) -> Iterator[tuple[list[np.ndarray], np.ndarray]]:
+        """Each 30-s window's block outputs cut to the frames that hold audio, and the whole
+        ``(1, 1500, width)`` last layer (what the decoder reads)."""
         mel = log_mel(_speech(audio))
         for start in range(0, mel.shape[1], _MEL_PER_WINDOW):
             window = mel[:, start : start + _MEL_PER_WINDOW]
-            used = window.shape[1]
-            window = np.pad(window, ((0, 0), (0, _MEL_PER_WINDOW - used)))
-            yield (
-                self._model.encode(ctranslate2.StorageView.from_array(window[None])),
-                (used + 1) // 2,
-            )
+            used = (window.shape[1] + 1) // 2
+            window = np.pad(window, ((0, 0), (0, _MEL_PER_WINDOW - window.shape[1])))
+            layers = [out.cpu().numpy() for out in self._encoder(torch.from_numpy(window[None]))]
+            yield [layer[0, :used] for layer in layers], layers[-1]

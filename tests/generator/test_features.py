@@ -42,7 +42,7 @@ def test_features_come_one_per_video_frame(assets_dir: Path) -> None:
     assert mel.shape == (58, 80)  # 2.3 s at 25 fps
     encoder = SpeechEncoder(assets_dir / "whisper_tiny_en")
     features = encoder.features(audio, fps=25.0)
-    assert features.shape == (58, 384) and np.isfinite(features).all()
+    assert features.shape == (58, encoder.feature_size) and np.isfinite(features).all()
     np.testing.assert_array_equal(features, encoder.features(audio, fps=25.0))
     sound, silence = features[5:30].mean(0), features[35:55].mean(0)
     assert np.linalg.norm(sound - silence) > 0.1 * np.linalg.norm(silence)
@@ -51,7 +51,7 @@ def test_features_come_one_per_video_frame(assets_dir: Path) -> None:
 def test_audio_longer_than_a_whisper_window_is_encoded_whole(assets_dir: Path) -> None:
     audio = AudioTrack(np.tile(_tone(440.0, 1.0), 31), 16000)  # 31 s: two windows
     features = SpeechEncoder(assets_dir / "whisper_tiny_en").features(audio, fps=25.0)
-    assert features.shape == (775, 384) and np.isfinite(features).all()
+    assert features.shape == (775, 4 * 384) and np.isfinite(features).all()
 
 
 def _melody(seconds: int) -> np.ndarray:
