@@ -43,6 +43,8 @@ EXPRESSION_MODES: tuple[str, ...] = (
     "eye_widen",
     "cheek_raise",
 )
+#: The modes speech moves: the jaw and lips, the first six expression modes.
+MOUTH_MODES: tuple[str, ...] = EXPRESSION_MODES[:6]
 #: Gaze, head pose and distance, after the expression modes.
 POSE_AXES: tuple[str, ...] = (
     "gaze_yaw",

@@ -21,13 +21,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from generator.motion import EXPRESSION_MODES, MotionSequence
+from generator.motion import EXPRESSION_MODES, MOUTH_MODES, MotionSequence
 from generator.speech.espeak import Phone
 from generator.speech.visemes import VISEMES, viseme_of
 
 _MODE = {mode: i for i, mode in enumerate(EXPRESSION_MODES)}
-MOUTH = [_MODE[m] for m in ("jaw_open", "lip_pucker", "lip_spread", "lip_press",
-                            "upper_lip_raise", "lower_lip_depress")]  # fmt: skip
+MOUTH = [_MODE[m] for m in MOUTH_MODES]
 #: Mouth shape groups: visemes that look alike from the front.
 GROUPS: dict[str, str] = {
     "bilabial": "closed", "labiodental": "lip-to-teeth", "open": "open", "rounded": "rounded",

@@ -18,7 +18,7 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from generator.motion import EXPRESSION_MODES
+from generator.motion import EXPRESSION_MODES, MOUTH_MODES
 from generator.motion_model.config import CONDITIONS, MOTION_MODELS, TrainingRecipe
 from generator.motion_model.dataset import MotionCorpus, controlled, random_controls
 from generator.motion_model.diffusion import add_noise
@@ -26,8 +26,6 @@ from generator.motion_model.model import MotionDiT
 
 #: How often each condition is dropped in training.
 DROP = {"audio": 0.1, "prefix": 0.2, "gaze": 0.1, "distance": 0.1, "emotion": 0.1}
-MOUTH_MODES = ("jaw_open", "lip_pucker", "lip_spread", "lip_press", "upper_lip_raise",
-               "lower_lip_depress")  # fmt: skip
 
 
 class WindowSampler:
