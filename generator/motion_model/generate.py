@@ -43,14 +43,13 @@ def _per_axis(weights: Mapping[str, float]) -> np.ndarray:
     return np.array([weights.get(axis, 0.0) for axis in MOTION_AXES], np.float32)
 
 
-#: Guidance per condition unless the caller says otherwise: the audio guides the mouth at
-#: 0.25 and the rest of the face at 0.5, and leaves gaze and head alone, where guidance only
-#: adds jitter (chosen on validation speech: mouth 0.5 → 0.25 is +0.9 points of viseme
-#: accuracy, the rest of the face at 0.25 loses blinks); the distance guides the head scale
-#: at 0.1, which the model otherwise pulls towards 1 (worst error 2.2% → 1.1% over distances
-#: 0.85–1.2 on training recordings; 0.5 overshoots by 5%). See docs/motion-model.md.
+#: Guidance per condition unless the caller says otherwise: the audio guides the face (the
+#: 16 expression modes) at 0.25 and leaves gaze and head alone, where guidance only adds
+#: jitter; the distance guides the head scale at 0.1, which the model otherwise pulls towards
+#: 1 (worst error 2.2% → 1.1% over distances 0.85–1.2 on training recordings; 0.5 overshoots
+#: by 5%). Chosen on validation speech; see docs/motion-model.md.
 DEFAULT_GUIDANCE: dict[str, float | np.ndarray] = {
-    "audio": _per_axis(dict.fromkeys(EXPRESSION_MODES, 0.5) | dict.fromkeys(MOUTH_MODES, 0.25)),
+    "audio": _per_axis(dict.fromkeys(EXPRESSION_MODES, 0.25)),
     "distance": _per_axis({"head_scale": 0.1}),
 }
 #: The head's rotation, translation and scale are smoothed over time with this Gaussian
@@ -152,18 +151,10 @@ class MotionGenerator:
 def sampling_card(model: MotionDiT) -> dict[str, object]:
     """How :class:`MotionGenerator` samples by default, as the model card records it."""
 
-    names = {
-        MOUTH_MODES: "the mouth's 6 modes",
-        EXPRESSION_MODES[6:]: "the other 10 expression modes",
-    }
-
     def guided(weights: float | np.ndarray) -> str:
-        weights = np.broadcast_to(weights, _LOW.shape)
-        parts = []
-        for weight in sorted(set(weights[weights != 0].tolist())):
-            axes = tuple(MOTION_AXES[i] for i in np.flatnonzero(weights == weight))
-            parts.append(f"{weight:g} on {names.get(axes, ', '.join(axes))}")
-        return ", ".join(parts)
+        axes = [MOTION_AXES[i] for i in np.flatnonzero(np.broadcast_to(weights, _LOW.shape))]
+        where = "the 16 expression modes" if axes == list(EXPRESSION_MODES) else ", ".join(axes)
+        return f"{float(np.max(weights)):g} on {where}"
 
     config = model.config
     return {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ from generator.motion import LIMITS, MOTION_AXES
 from generator.motion_model.card import DEFAULT_CARD, load_model, read_card, save_model
 from generator.motion_model.config import CONDITIONS, MOTION_MODELS, TrainingRecipe
 from generator.motion_model.dataset import MotionCorpus, controlled, random_controls
-from generator.motion_model.generate import MotionGenerator, finish
+from generator.motion_model.generate import MotionGenerator, finish, sampling_card
 from generator.motion_model.metrics import aperture
 from generator.motion_model.model import MotionDiT
 from generator.motion_model.train import train
@@ -156,7 +157,9 @@ def test_the_committed_card_says_how_to_reproduce_it() -> None:
     assert card["command"].startswith("talkgate train motion")
     assert {"seed", "steps", "batch"} <= set(card["recipe"])
     assert card["held_out"]["held_out_espeak_voices"]["recordings"] > 0
-    assert card["sampling"]["steps"] >= 1  # how generate samples, written by the training run
+    # How generate samples, written by the training run: a change to the sampler's defaults
+    # must re-judge the card.
+    assert card["sampling"] == sampling_card(load_model())
     assert DEFAULT_CARD.with_suffix(".safetensors").stat().st_size < 25_000_000
 
 
@@ -307,3 +310,9 @@ def test_another_speech_encoder_is_refused(assets_dir: Path, tmp_path: Path) -> 
     shutil.copy(DEFAULT_CARD.with_suffix(".safetensors"), tmp_path)
     with pytest.raises(WeightsMismatch, match="speech encoder"):
         MotionGenerator.from_card(other, encoder_dir=assets_dir / "whisper_tiny_en")
+
+
+def test_a_model_trained_on_other_speech_features_is_refused(speaker: MotionGenerator) -> None:
+    config = replace(speaker.sampler.model.config, audio_size=384)  # Whisper's last layer only
+    with pytest.raises(WeightsMismatch, match="384 speech features a frame"):
+        MotionGenerator(MotionDiT(config), speaker.encoder)
