@@ -123,7 +123,7 @@ def mel_features(audio: AudioTrack, fps: float = 25.0) -> np.ndarray:
 class Heard:
     """What the encoder made of a recording, per video frame."""
 
-    features: np.ndarray  # (frames, FEATURE_SIZE)
+    features: np.ndarray  # (frames, SpeechEncoder.feature_size)
     speech: np.ndarray  # (frames,) bool: Whisper hears speech in the frame's 30-s window
 
 
