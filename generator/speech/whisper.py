@@ -28,7 +28,6 @@ from generator.errors import GeneratorError
 _FORMAT_VERSION = 6
 #: CTranslate2's DataType enum → numpy (int8 and bfloat16 models are not read here).
 _DTYPES = {0: np.float32, 2: np.int16, 3: np.int32, 4: np.float16}
-_HEAD_SIZE = 64
 _BLOCK_PARTS = (
     "self_attention/layer_norm",
     "self_attention/linear_0",
@@ -100,7 +99,7 @@ class WhisperEncoder:
         """
         weights = read_ctranslate2_encoder(model_file)
         self.blocks = sum(1 for name in weights if name.endswith("/ffn/linear_1/weight"))
-        required = ["conv1/weight", "conv2/weight", "position_encodings/encodings"]
+        required = ["num_heads", "conv1/weight", "conv2/weight", "position_encodings/encodings"]
         required += ["layer_norm/gamma"] + [
             f"layer_{index}/{part}/{'gamma' if part.endswith('norm') else 'weight'}"
             for index in range(self.blocks)
@@ -111,7 +110,8 @@ class WhisperEncoder:
         if absent:
             raise GeneratorError(f"{model_file} holds no whole Whisper encoder: no {absent[0]}")
         self.width = int(weights["conv1/weight"].shape[0])
-        self.heads = self.width // _HEAD_SIZE
+        self.heads = int(weights.pop("num_heads"))
+        self._head_size = self.width // self.heads
         self._weights = {name: value.to(device) for name, value in weights.items()}
         self.device = torch.device(device)
 
@@ -134,7 +134,7 @@ class WhisperEncoder:
     def _attention(self, x: torch.Tensor, prefix: str) -> torch.Tensor:
         batch, frames, _ = x.shape
         qkv = self._linear(self._norm(x, f"{prefix}/layer_norm"), f"{prefix}/linear_0")
-        q, k, v = qkv.view(batch, frames, 3, self.heads, _HEAD_SIZE).permute(2, 0, 3, 1, 4)
+        q, k, v = qkv.view(batch, frames, 3, self.heads, self._head_size).permute(2, 0, 3, 1, 4)
         mixed = F.scaled_dot_product_attention(q, k, v).transpose(1, 2)
         return self._linear(mixed.reshape(batch, frames, self.width), f"{prefix}/linear_1")
 
