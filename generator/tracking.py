@@ -11,7 +11,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from generator.face import FaceLandmarker
+from generator import anatomy
+from generator.face import FaceLandmarker, FaceLandmarks
+from generator.render.basis import FaceFrame
+
+#: Landmarks the mouth's reading is taken from: the inner lips' middles, the lower lip's
+#: outer middle, and the nose bridge the heights are measured from.
+_INNER_UPPER, _INNER_LOWER, _LOWER_LIP, _NOSE_BRIDGE = 13, 14, 17, 168
 
 
 @dataclass(frozen=True)
@@ -22,11 +28,14 @@ class FaceTrack:
         fps: frames per second.
         pose: ``(T, 3)`` head yaw, pitch and roll in degrees.
         blink: ``(T,)`` eye closure, the mean of MediaPipe's two eyeBlink scores.
+        mouth: ``(T, 3)`` the inner lips' gap, and how far below the nose bridge the lower
+            lip and the chin sit, in the face's own axes and units (inter-iris distances).
     """
 
     fps: float
     pose: np.ndarray
     blink: np.ndarray
+    mouth: np.ndarray
 
     @property
     def found(self) -> float:
@@ -46,6 +55,9 @@ class MotionStatistics:
         pose_std: spread of yaw, pitch, roll over the video, degrees.
         blinks_per_minute: blink rate.
         blink_ms: median blink duration, milliseconds (NaN without blinks).
+        chin_share: how far the chin drops for each unit the lower lip drops as the mouth
+            opens (regression slopes on the lips' gap; NaN if the mouth hardly moves). The
+            renderer's jaw mode is shaped to what real faces show here.
     """
 
     seconds: float
@@ -54,23 +66,42 @@ class MotionStatistics:
     pose_std: tuple[float, float, float]
     blinks_per_minute: float
     blink_ms: float
+    chin_share: float
 
 
 def track_faces(frames: Iterable[np.ndarray], landmarker: FaceLandmarker, fps: float) -> FaceTrack:
-    """Read head pose and eye closure from every frame (``(H, W, 3)`` uint8 RGB)."""
-    pose, blink = [], []
+    """Read head pose, eye closure and the mouth from every frame (``(H, W, 3)`` uint8 RGB)."""
+    pose, blink, mouth = [], [], []
     for frame in frames:
         faces = landmarker.detect(frame)
         if not faces:
             pose.append((np.nan, np.nan, np.nan))
             blink.append(np.nan)
+            mouth.append((np.nan, np.nan, np.nan))
             continue
         face = faces[0]
         angles = face.head_pose
         pose.append((angles.yaw, angles.pitch, angles.roll))
         shapes = face.blendshapes
         blink.append((shapes["eyeBlinkLeft"] + shapes["eyeBlinkRight"]) / 2)
-    return FaceTrack(fps, np.array(pose, float).reshape(-1, 3), np.array(blink, float))
+        mouth.append(_mouth(face))
+    return FaceTrack(
+        fps,
+        np.array(pose, float).reshape(-1, 3),
+        np.array(blink, float),
+        np.array(mouth, float).reshape(-1, 3),
+    )
+
+
+def _mouth(face: FaceLandmarks) -> tuple[float, float, float]:
+    """The lips' gap and the lower lip's and chin's heights below the nose bridge."""
+    points = face.points.astype(np.float64)
+    y = FaceFrame.of(points, face.transform).to_face(points)[:, 1]
+    return (
+        float(y[_INNER_LOWER] - y[_INNER_UPPER]),
+        float(y[_LOWER_LIP] - y[_NOSE_BRIDGE]),
+        float(y[anatomy.CHIN] - y[_NOSE_BRIDGE]),
+    )
 
 
 def blink_spans(blink: np.ndarray) -> list[tuple[int, int]]:
@@ -111,4 +142,15 @@ def motion_statistics(track: FaceTrack) -> MotionStatistics:
         pose_std=(float(spread[0]), float(spread[1]), float(spread[2])),
         blinks_per_minute=len(spans) / seconds * 60 if seconds else float("nan"),
         blink_ms=float(np.median(durations)) if durations else float("nan"),
+        chin_share=_chin_share(track.mouth),
     )
+
+
+def _chin_share(mouth: np.ndarray) -> float:
+    """Slope of the chin's height over the slope of the lower lip's, both on the lips' gap."""
+    rows = mouth[~np.isnan(mouth).any(axis=1)]
+    if len(rows) < 3 or np.std(rows[:, 0]) < 0.01:
+        return float("nan")
+    lip = np.polyfit(rows[:, 0], rows[:, 1], 1)[0]
+    chin = np.polyfit(rows[:, 0], rows[:, 2], 1)[0]
+    return float(chin / lip)

@@ -40,6 +40,7 @@ def _describe(label: str, stats: MotionStatistics) -> list[Metric]:
         Metric.measured(f"{label}: yaw spread (std)", stats.pose_std[0], "°"),
         Metric.measured(f"{label}: blinks per minute", stats.blinks_per_minute, ""),
         Metric.measured(f"{label}: median blink", stats.blink_ms, "ms"),
+        Metric.measured(f"{label}: chin drop per lower-lip drop", stats.chin_share, ""),
     ]
 
 
@@ -95,7 +96,9 @@ def bench_motion_stats(settings: Settings, docs_dir: Path) -> Section:
             f"{info.video_duration_s:.0f}-s clip of the demo portrait whose motion MotionDiT "
             "made from held-out espeak-ng speech, tracked with the face landmarker. "
             "ΔP is the norm of the yaw/pitch/roll change between frames; a blink "
-            "is a rise of MediaPipe's eyeBlink score well above the person's resting level."
+            "is a rise of MediaPipe's eyeBlink score well above the person's resting level. "
+            "The chin's drop per lower-lip drop as the mouth opens is what the renderer's jaw "
+            "is shaped to (`CHIN_SHARE` in `generator/render/basis.py`)."
         ),
         rows=[Row.timed("face tracking, per video frame", per_frame)],
         metrics=metrics,

@@ -26,6 +26,15 @@ from generator.motion import EXPRESSION_MODES
 MEDIAPIPE_TO_IMAGE = np.diag([1.0, -1.0, -1.0])
 #: How far the lower lip drops at jaw_open = 1, in face units (a wide-open mouth).
 JAW_DROP = 0.36
+#: How far the chin drops for the lower lip's drop, and over what distance below the lip the
+#: drop eases to it (face units). Real faces tracked by the landmarker drop the chin 0.44–0.52
+#: of the lower lip's travel as the mouth opens (``talkgate bench motion-stats``); a bigger
+#: share reads to it as the head nodding (``docs/renderer.md``, "Known limits").
+CHIN_SHARE = 0.4
+LIP_TO_CHIN = 0.45
+#: Beyond the mouth's corners the jaw's drop fades to nothing over this distance (face
+#: units): the jawline by the ears stays still in real speech.
+HINGE_REACH = 0.5
 #: Eyeball radius over iris radius (12 mm over 5.85 mm), for moving irises by gaze angles.
 EYEBALL_PER_IRIS = 2.05
 
@@ -162,13 +171,16 @@ def _face_modes(q: np.ndarray) -> dict[str, np.ndarray]:
     lens = np.sqrt(np.clip(1.0 - (dx / half_width) ** 2, 0.0, 1.0))
     near = 1.0 - _smoothstep(np.abs(below_line), 0.05, 0.3)
     jaw_weight = below * (1.0 - near) + near * (0.5 + (below - 0.5) * lens)
-    # The jaw drops the lower lip and chin; towards the ears the drop fades (the hinge barely
-    # moves) and the chin slides back. The drop only grows downwards, so the warp stretches
-    # there and never folds.
-    towards_ears = 1.0 - 0.7 * _smoothstep(lateral, 0.0, 0.7)
+    # The jaw drops the lower lip most; below it the drop eases to CHIN_SHARE at the chin,
+    # and beyond the mouth's corners it fades to nothing before the jaw's angle (the hinge).
+    # Both shares are what the landmarker sees of real speech (FGNet's talking face); a
+    # bigger chin and jawline drop reads to it as the head nodding.
+    hinge = 1.0 - _smoothstep(lateral, 0.0, HINGE_REACH)
+    below_lower_lip = y - np.interp(x, *_curve(q, anatomy.LIP_OUTER_LOWER))
+    chin = 1.0 - (1.0 - CHIN_SHARE) * _smoothstep(below_lower_lip, 0.0, LIP_TO_CHIN)
     jaw = np.zeros((n, 3))
-    jaw[:, 1] = JAW_DROP * jaw_weight * towards_ears
-    jaw[:, 2] = 0.3 * jaw[:, 1]
+    jaw[:, 1] = JAW_DROP * jaw_weight * hinge * chin
+    jaw[:, 2] = 0.3 * jaw[:, 1]  # the chin slides back as it drops
 
     # Lip region: an ellipse around the mouth, soft at its rim.
     radius = np.hypot(dx / (1.1 * half_width), (y - mouth_centre[1]) / (0.55 * half_width))
