@@ -316,8 +316,9 @@ def face_box(model: FaceModel) -> tuple[int, int, int, int]:
 
 
 def _axis_label(axis: str, value: float) -> str:
-    """``head_yaw +20``, ``head_scale ×1.1``: how a pose value reads under a picture."""
-    return f"{axis} ×{value:.3g}" if axis == "head_scale" else f"{axis} {value:+.3g}"
+    """``head_yaw +20``, ``head_scale 1.1``: how a pose value reads under a picture (the
+    sheets' font has no ×)."""
+    return f"{axis} {value:.3g}" if axis == "head_scale" else f"{axis} {value:+.3g}"
 
 
 def motion_pictures(renderer: Renderer, docs_dir: Path) -> list[str]:

@@ -201,8 +201,12 @@ def _face_modes(q: np.ndarray) -> dict[str, np.ndarray]:
     spread = np.zeros((n, 3))
     spread[:, 0] = 0.22 * dx * lips * np.clip(np.abs(dx) / half_width, 0.0, 1.0)
 
+    # Pressed lips meet on their line, closing whatever opening the portrait had (a smile's
+    # teeth), and thin: beyond the inner edge they squeeze 0.6 of the way to the line.
+    half_gap = np.clip((np.interp(x, lx, ly) - np.interp(x, ux, uy)) / 2, 0.0, None)
+    depth_in_lip = np.clip(np.abs(below_line) - half_gap, 0.0, None)
     press = np.zeros((n, 3))
-    press[:, 1] = -0.6 * below_line * (upper_lip + lower_lip)
+    press[:, 1] = -np.sign(below_line) * (half_gap + 0.6 * depth_in_lip) * (upper_lip + lower_lip)
 
     upper_raise = np.zeros((n, 3))
     upper_raise[:, 1] = -0.09 * upper_lip

@@ -10,7 +10,8 @@ Per batch of frames:
 3. Backward warp by Newton inversion of the forward field (two ``grid_sample`` steps),
    upsampled, then one ``grid_sample`` of the portrait.
 4. Compositing what a warp cannot make: the mouth interior (cavity, teeth, tongue) where the
-   lips part, the irises moved for gaze within the eye openings, lash shadow on closing lids.
+   lips part, lips sealed where they press shut over the portrait's own open mouth, the
+   irises moved for gaze within the eye openings, lash shadow on closing lids.
 
 At zero motion every field is exactly zero, so the portrait comes back unchanged.
 """
@@ -36,6 +37,11 @@ from generator.render.rig import Rig, build_rig
 #: Newton steps inverting the forward field; 2 reach 0.13 px at worst over the sweep
 #: extremes (each costs one half-resolution ``grid_sample``).
 INVERSION_STEPS = 2
+#: Lips closing over the portrait's own opening start to seal when their gap is this share
+#: of the portrait's (below it, what showed between them is squeezed to a sliver).
+SEAL_FROM = 0.5
+#: How dark the line where sealed lips meet is, at its middle.
+SEAM_SHADOW = 0.45
 _JAW = EXPRESSION_MODES.index("jaw_open")
 _BLINK = (EXPRESSION_MODES.index("blink_right"), EXPRESSION_MODES.index("blink_left"))
 _EYES = (
@@ -79,10 +85,15 @@ class Renderer:
 
         # Colour values are kept as 255·value (+0.5 on the base, so uint8 truncation rounds).
         self._base = tensor(rig.base * 255.0 + 0.5).permute(2, 0, 1)[None]
-        irises = rig.irises * np.array([255.0, 255.0, 255.0, 1.0], np.float32)
-        self._irises = tensor(irises + np.array([0.5, 0.5, 0.5, 0.0], np.float32)).permute(2, 0, 1)[
-            None
-        ]
+
+        def rgba(layer: np.ndarray) -> torch.Tensor:
+            """A ``(size, size, 4)`` layer as 255·RGB + 0.5 and its coverage, ``(1, 4, S, S)``."""
+            scaled = layer * np.array([255.0, 255.0, 255.0, 1.0], np.float32)
+            return tensor(scaled + np.array([0.5, 0.5, 0.5, 0.0], np.float32)).permute(2, 0, 1)[
+                None
+            ]
+
+        self._irises = rgba(rig.irises)
         self._vertices = tensor(rig.vertices)
         self._basis = tensor(rig.basis).reshape(len(EXPRESSION_MODES), -1)
         self._lid_basis = tensor(rig.lid_basis)
@@ -114,6 +125,8 @@ class Renderer:
             name: tensor(getattr(rig.colours, name) * 255.0 + 0.5)[None, :, None, None]
             for name in ("teeth", "cavity", "tongue")
         }
+        # The portrait with its own mouth opening filled in from the lips (``_seal_lips``).
+        self._closed = None if rig.closed_mouth is None else rgba(rig.closed_mouth)
 
     # -- geometry ---------------------------------------------------------------------------
 
@@ -208,6 +221,7 @@ class Renderer:
             )
             self._composite_eyes(frames, motion, mesh, grid)
             self._composite_mouth(frames, motion, mesh)
+            self._seal_lips(frames, motion, mesh, grid)
             # Textures hold 255·value + 0.5, so truncating to uint8 rounds. Frames leave as
             # contiguous (N, H, W, 3): OpenCV and PyAV copy strided arrays on every call.
             return frames.clamp_(0, 255).to(torch.uint8).permute(0, 2, 3, 1).contiguous()
@@ -272,8 +286,7 @@ class Renderer:
     ) -> None:
         """The inside of the mouth where the lips part beyond the portrait's own opening."""
         rig = self.rig
-        gap = (mesh[:, 14, :2] - mesh[:, 13, :2]).norm(dim=1)
-        scale = torch.linalg.det(motion.linear).abs() ** (1 / 3)
+        gap, scale = _lip_gap(motion, mesh)
         width = rig.mouth_width * scale
         strength = ((gap - rig.source_gap * scale - 0.5) / (0.04 * width)).clamp(0, 1)
         if not bool((strength > 0).any()):
@@ -312,6 +325,46 @@ class Renderer:
         alpha = (opening * strength[:, None, None])[:, None]
         region = frames[:, :, y0:y1, x0:x1]
         region += alpha * (colour - region)
+
+    def _seal_lips(
+        self, frames: torch.Tensor, motion: _VertexMotion, mesh: torch.Tensor, grid: torch.Tensor
+    ) -> None:
+        """Lips closing over the portrait's own opening: a warp can only squeeze what showed
+        between them (a smile's teeth) into a sliver, so as the gap closes past
+        :data:`SEAL_FROM` of the portrait's own, the warp samples the portrait with that
+        opening filled in from the lips instead."""
+        if self._closed is None:
+            return
+        gap, scale = _lip_gap(motion, mesh)
+        closing = (1 - gap / (SEAL_FROM * self.rig.source_gap * scale)).clamp(0, 1)
+        if not bool((closing > 0).any()):
+            return
+        inner_upper = mesh[:, list(anatomy.LIP_INNER_UPPER), :2]
+        inner_lower = mesh[:, list(anatomy.LIP_INNER_LOWER), :2]
+        x0, y0, x1, y1 = self._box(torch.cat([inner_upper, inner_lower], 1), 4.0)
+        closed = F.grid_sample(
+            self._closed.expand(len(grid), -1, -1, -1),
+            grid[:, y0:y1, x0:x1],
+            align_corners=False,
+            padding_mode="border",
+        )
+        region = frames[:, :, y0:y1, x0:x1]
+        region += closing[:, None, None, None] * (closed[:, :3] - region) * closed[:, 3:]
+        # Where the lips meet, a thin shadow.
+        mouth = CurveFrame.between(
+            inner_upper[:, 0], inner_upper[:, -1], self._pixels[y0:y1, x0:x1]
+        )
+        seam = (mouth.height(inner_upper) + mouth.height(inner_lower)) / 2
+        along = ((mouth.u > 0) & (mouth.u < 1)).to(seam.dtype)
+        shadow = SEAM_SHADOW * closing[:, None, None] * along * torch.exp(-((mouth.v - seam) ** 2))
+        region *= 1.0 - shadow[:, None]
+
+
+def _lip_gap(motion: _VertexMotion, mesh: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The inner lips' gap at the middle, in pixels, and each frame's head scale, ``(B,)``
+    each: openings compare with the portrait's own gap times the scale."""
+    gap = (mesh[:, 14, :2] - mesh[:, 13, :2]).norm(dim=1)
+    return gap, torch.linalg.det(motion.linear).abs() ** (1 / 3)
 
 
 def _invert(field: torch.Tensor, rest: torch.Tensor) -> torch.Tensor:

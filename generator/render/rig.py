@@ -73,6 +73,9 @@ class Rig:
         mouth_width: the portrait's inner mouth width, in pixels.
         mouth_open: whether the portrait's lips are apart enough to re-use what shows between
             them (its own teeth) instead of drawing an interior.
+        closed_mouth: ``(size, size, 4)`` float32 when the mouth is open: the base with the
+            opening between the lips filled in from them (RGB), and where (coverage), for
+            lips pressed shut; None otherwise.
         colours: mouth interior colours.
     """
 
@@ -94,6 +97,7 @@ class Rig:
     source_gap: float
     mouth_width: float
     mouth_open: bool
+    closed_mouth: np.ndarray | None
     colours: MouthColours
 
     @property
@@ -143,6 +147,7 @@ def build_rig(model: FaceModel) -> Rig:
     base, irises = prepare_eyes(image, points)
     source_gap = float(np.linalg.norm(points[14, :2] - points[13, :2]))
     mouth_width = float(np.linalg.norm(points[308, :2] - points[78, :2]))
+    mouth_open = source_gap >= OPEN_MOUTH_SHARE * mouth_width
     return Rig(
         size=size,
         base=base,
@@ -161,7 +166,8 @@ def build_rig(model: FaceModel) -> Rig:
         eyeball_radius=float(EYEBALL_PER_IRIS * iris_radius),
         source_gap=source_gap,
         mouth_width=mouth_width,
-        mouth_open=source_gap >= OPEN_MOUTH_SHARE * mouth_width,
+        mouth_open=mouth_open,
+        closed_mouth=_closed_mouth(base, model.masks.mouth_interior) if mouth_open else None,
         colours=_mouth_colours(model),
     )
 
@@ -300,6 +306,16 @@ def _rigid_weight(model: FaceModel, face_cover: np.ndarray, unit: float) -> np.n
     ramp = np.minimum(np.arange(grid), np.arange(grid)[::-1]) / (0.06 * grid)
     border = np.clip(np.minimum.outer(ramp, ramp), 0.0, 1.0)
     return np.clip(weight * border, 0.0, 1.0).astype(np.float32)
+
+
+def _closed_mouth(base: np.ndarray, opening: np.ndarray) -> np.ndarray:
+    """The base with the mouth's opening (and a 2-px rim) inpainted from the lips around it,
+    plus the filled area as a soft coverage channel."""
+    grown = cv2.dilate((opening > 0.1).astype(np.uint8), np.ones((5, 5), np.uint8))
+    pixels = np.clip(base * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    filled = cv2.inpaint(pixels, grown, 4, cv2.INPAINT_TELEA).astype(np.float32) / 255.0
+    cover = cv2.GaussianBlur(grown.astype(np.float32), (0, 0), 1.0)[..., None]
+    return np.concatenate([filled, cover], axis=2).astype(np.float32)
 
 
 def _mouth_colours(model: FaceModel) -> MouthColours:

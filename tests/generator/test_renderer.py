@@ -59,6 +59,16 @@ def test_jaw_opens_the_mouth_below_a_still_upper_lip(
     assert np.abs(found.points[[13, 14], :2] - intended[[13, 14], :2]).max() < 3
 
 
+def test_pressed_lips_close_over_a_smiles_teeth(
+    renderer: Renderer, model: FaceModel, landmarker: FaceLandmarker
+) -> None:
+    """The portrait smiles with its teeth showing; a bilabial must still shut the mouth."""
+    source_gap = model.face.points[14, 1] - model.face.points[13, 1]
+    assert source_gap > 10
+    found = landmarker.detect(render(renderer, lip_press=1.0, jaw_open=0.02))[0]
+    assert found.points[14, 1] - found.points[13, 1] < 0.15 * source_gap
+
+
 def test_out_of_range_values_are_clamped(renderer: Renderer) -> None:
     np.testing.assert_array_equal(render(renderer, jaw_open=5.0), render(renderer, jaw_open=1.0))
 
