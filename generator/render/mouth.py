@@ -58,11 +58,12 @@ def own_interior(
     texture: torch.Tensor,
     upper: torch.Tensor,
     lower: torch.Tensor,
+    split: float,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The portrait's own open mouth, re-used: what showed below its upper lip (upper
-    teeth) stays with the skull, what showed above its lower lip (lower teeth) rides the
-    jaw. Returns the colours and their coverage; the opening between is left to the
-    drawn cavity.
+    teeth) down to ``split`` of the way to the lower lip stays with the skull, the rest
+    (lower teeth) rides the jaw. Returns the colours and their coverage; the opening
+    between is left to the drawn cavity.
 
     Args:
         mouth: the frames' mouth coordinates (corner to corner of the moved inner lips).
@@ -72,6 +73,8 @@ def own_interior(
         texture: ``(1, 3, S, S)`` the portrait.
         upper: ``(n, 2)`` the portrait's inner upper lip, corner to corner.
         lower: ``(n, 2)`` its inner lower lip.
+        split: where the upper part ends, as a share of the opening's height (the line
+            between the rows of teeth, :func:`generator.render.rig.teeth_split`).
     """
     batch = len(upper_line)
     first = upper[:1].expand(batch, -1)
@@ -84,9 +87,11 @@ def own_interior(
     shrink = 1 / scale[:, None, None]
     below_upper = (mouth.v - upper_line) * shrink
     above_lower = (lower_line - mouth.v) * shrink
-    half = (bottom - top) / 2
-    v = torch.where(below_upper < above_lower, top + below_upper, bottom - above_lower)
-    cover = torch.maximum(half - below_upper, half - above_lower).add(0.5).clamp(0, 1)
+    upper_part = (bottom - top) * split
+    lower_part = (bottom - top) * (1 - split)
+    from_upper = below_upper * lower_part < above_lower * upper_part
+    v = torch.where(from_upper, top + below_upper, bottom - above_lower)
+    cover = torch.maximum(upper_part - below_upper, lower_part - above_lower).add(0.5).clamp(0, 1)
     normal = torch.stack([-axis[:, 1], axis[:, 0]], dim=1)
     along = (mouth.u * length[:, None, None])[..., None]
     at = (

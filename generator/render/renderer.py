@@ -320,6 +320,7 @@ class Renderer:
                 self._base,
                 self._vertices[list(anatomy.LIP_INNER_UPPER), :2],
                 self._vertices[list(anatomy.LIP_INNER_LOWER), :2],
+                rig.teeth_split,
             )
             colour = colour + cover * (own - colour)
         alpha = (opening * strength[:, None, None])[:, None]

@@ -35,6 +35,9 @@ FADE_UNITS = 0.8
 FALLOFF_UNITS = 0.45
 #: Lips apart by this share of the mouth's width show enough of the inside to re-use it.
 OPEN_MOUTH_SHARE = 0.08
+#: How much darker (grey levels) than the teeth above and below it a line across an open
+#: mouth must be to count as the gap between the rows.
+TEETH_GAP_CONTRAST = 12.0
 #: Steepest depth change per pixel across the frame: at 1.5 a head turn of up to 40° keeps
 #: the warp one-to-one (sin 40° × 1.5 < 1).
 MAX_DEPTH_SLOPE = 1.5
@@ -73,6 +76,8 @@ class Rig:
         mouth_width: the portrait's inner mouth width, in pixels.
         mouth_open: whether the portrait's lips are apart enough to re-use what shows between
             them (its own teeth) instead of drawing an interior.
+        teeth_split: where the portrait's own opening divides into what stays with the skull
+            and what rides the jaw, as a share of its height (:func:`teeth_split`).
         closed_mouth: ``(size, size, 4)`` float32 when the mouth is open: the base with the
             opening between the lips filled in from them (RGB), and where (coverage), for
             lips pressed shut; None otherwise.
@@ -97,6 +102,7 @@ class Rig:
     source_gap: float
     mouth_width: float
     mouth_open: bool
+    teeth_split: float
     closed_mouth: np.ndarray | None
     colours: MouthColours
 
@@ -167,6 +173,7 @@ def build_rig(model: FaceModel) -> Rig:
         source_gap=source_gap,
         mouth_width=mouth_width,
         mouth_open=mouth_open,
+        teeth_split=teeth_split(model.image, points) if mouth_open else 1.0,
         closed_mouth=_closed_mouth(base, model.masks.mouth_interior) if mouth_open else None,
         colours=_mouth_colours(model),
     )
@@ -306,6 +313,30 @@ def _rigid_weight(model: FaceModel, face_cover: np.ndarray, unit: float) -> np.n
     ramp = np.minimum(np.arange(grid), np.arange(grid)[::-1]) / (0.06 * grid)
     border = np.clip(np.minimum.outer(ramp, ramp), 0.0, 1.0)
     return np.clip(weight * border, 0.0, 1.0).astype(np.float32)
+
+
+def teeth_split(image: np.ndarray, points: np.ndarray) -> float:
+    """Where an open mouth's upper teeth end, as a share of the way from the inner upper lip
+    to the inner lower one: the darkest line between two bright rows (upper and lower
+    teeth), or the lower lip (1) when there is no such line, as in a smile showing only its
+    upper teeth. Splitting at half instead cuts those teeth in two as the jaw drops.
+    """
+    luma = cv2.GaussianBlur(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), (0, 0), 1.0)
+    upper = points[list(anatomy.LIP_INNER_UPPER[2:-2]), :2]
+    lower = points[list(anatomy.LIP_INNER_LOWER[2:-2]), :2]
+    shares = np.linspace(0.0, 1.0, 21)
+    across = upper[None] + shares[:, None, None] * (lower - upper)[None]  # (share, pair, 2)
+    profile = cv2.remap(
+        luma.astype(np.float32),
+        across[..., 0].astype(np.float32),
+        across[..., 1].astype(np.float32),
+        cv2.INTER_LINEAR,
+    ).mean(axis=1)
+    brighter_above = np.maximum.accumulate(profile)
+    brighter_below = np.maximum.accumulate(profile[::-1])[::-1]
+    valley = np.minimum(brighter_above, brighter_below) - profile
+    deepest = int(np.argmax(valley))
+    return float(shares[deepest]) if valley[deepest] >= TEETH_GAP_CONTRAST else 1.0
 
 
 def _closed_mouth(base: np.ndarray, opening: np.ndarray) -> np.ndarray:

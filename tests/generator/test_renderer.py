@@ -56,7 +56,12 @@ def test_jaw_opens_the_mouth_below_a_still_upper_lip(
     assert abs(intended[13, 1] - source[13, 1]) < 1  # upper lip stays
     found = landmarker.detect(render(renderer, jaw_open=1.0))[0]
     assert found.blendshapes["jawOpen"] > model.face.blendshapes["jawOpen"] + 0.15
-    assert np.abs(found.points[[13, 14], :2] - intended[[13, 14], :2]).max() < 3
+    # The landmarker sees the upper lip where it was and most of the lower lip's drop (it
+    # reads the lip's edge against the dark cavity a few pixels high).
+    assert np.abs(found.points[13, :2] - intended[13, :2]).max() < 1.5
+    seen_drop = found.points[14, 1] - source[14, 1]
+    assert seen_drop > 0.85 * (intended[14, 1] - source[14, 1])
+    assert abs(found.points[14, 0] - intended[14, 0]) < 1.5
 
 
 def test_pressed_lips_close_over_a_smiles_teeth(
