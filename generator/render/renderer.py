@@ -281,6 +281,19 @@ class Renderer:
             )
             region *= 1.0 - lash[:, None]
 
+    def _mouth_frame(
+        self, mesh: torch.Tensor, margin: float
+    ) -> tuple[torch.Tensor, torch.Tensor, tuple[int, int, int, int], CurveFrame]:
+        """The moved inner lips ``(B, n, 2)`` each, the box around them (``margin`` pixels
+        wider), and mouth coordinates for the pixels in that box."""
+        inner_upper = mesh[:, list(anatomy.LIP_INNER_UPPER), :2]
+        inner_lower = mesh[:, list(anatomy.LIP_INNER_LOWER), :2]
+        x0, y0, x1, y1 = self._box(torch.cat([inner_upper, inner_lower], 1), margin)
+        mouth = CurveFrame.between(
+            inner_upper[:, 0], inner_upper[:, -1], self._pixels[y0:y1, x0:x1]
+        )
+        return inner_upper, inner_lower, (x0, y0, x1, y1), mouth
+
     def _composite_mouth(
         self, frames: torch.Tensor, motion: _VertexMotion, mesh: torch.Tensor
     ) -> None:
@@ -291,12 +304,7 @@ class Renderer:
         strength = ((gap - rig.source_gap * scale - 0.5) / (0.04 * width)).clamp(0, 1)
         if not bool((strength > 0).any()):
             return
-        inner_upper = mesh[:, list(anatomy.LIP_INNER_UPPER), :2]
-        inner_lower = mesh[:, list(anatomy.LIP_INNER_LOWER), :2]
-        x0, y0, x1, y1 = self._box(torch.cat([inner_upper, inner_lower], 1), 3.0)
-        mouth = CurveFrame.between(
-            inner_upper[:, 0], inner_upper[:, -1], self._pixels[y0:y1, x0:x1]
-        )
+        inner_upper, inner_lower, (x0, y0, x1, y1), mouth = self._mouth_frame(mesh, 3.0)
         opening = soft_between(mouth, mouth.height(inner_upper), mouth.height(inner_lower))
 
         # Upper teeth stay with the skull; lower teeth ride the jaw only (not the lip modes).
@@ -340,9 +348,7 @@ class Renderer:
         closing = (1 - gap / (SEAL_FROM * self.rig.source_gap * scale)).clamp(0, 1)
         if not bool((closing > 0).any()):
             return
-        inner_upper = mesh[:, list(anatomy.LIP_INNER_UPPER), :2]
-        inner_lower = mesh[:, list(anatomy.LIP_INNER_LOWER), :2]
-        x0, y0, x1, y1 = self._box(torch.cat([inner_upper, inner_lower], 1), 4.0)
+        inner_upper, inner_lower, (x0, y0, x1, y1), mouth = self._mouth_frame(mesh, 4.0)
         closed = F.grid_sample(
             self._closed.expand(len(grid), -1, -1, -1),
             grid[:, y0:y1, x0:x1],
@@ -352,9 +358,6 @@ class Renderer:
         region = frames[:, :, y0:y1, x0:x1]
         region += closing[:, None, None, None] * (closed[:, :3] - region) * closed[:, 3:]
         # Where the lips meet, a thin shadow.
-        mouth = CurveFrame.between(
-            inner_upper[:, 0], inner_upper[:, -1], self._pixels[y0:y1, x0:x1]
-        )
         seam = (mouth.height(inner_upper) + mouth.height(inner_lower)) / 2
         along = ((mouth.u > 0) & (mouth.u < 1)).to(seam.dtype)
         shadow = SEAM_SHADOW * closing[:, None, None] * along * torch.exp(-((mouth.v - seam) ** 2))
