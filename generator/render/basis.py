@@ -176,7 +176,8 @@ def _face_modes(q: np.ndarray) -> dict[str, np.ndarray]:
     # Both shares are what the landmarker sees of real speech (FGNet's talking face); a
     # bigger chin and jawline drop reads to it as the head nodding.
     hinge = 1.0 - _smoothstep(lateral, 0.0, HINGE_REACH)
-    below_lower_lip = y - np.interp(x, *_curve(q, anatomy.LIP_OUTER_LOWER))
+    bx, by = _curve(q, anatomy.LIP_OUTER_LOWER)
+    below_lower_lip = y - np.interp(x, bx, by)
     chin = 1.0 - (1.0 - CHIN_SHARE) * _smoothstep(below_lower_lip, 0.0, LIP_TO_CHIN)
     jaw = np.zeros((n, 3))
     jaw[:, 1] = JAW_DROP * jaw_weight * hinge * chin
@@ -189,7 +190,6 @@ def _face_modes(q: np.ndarray) -> dict[str, np.ndarray]:
     lower = lips * (below_line >= 0)
     # Only the lip vermilion and just beyond: fade out past the outer lip contours.
     ox, oy = _curve(q, anatomy.LIP_OUTER_UPPER)
-    bx, by = _curve(q, anatomy.LIP_OUTER_LOWER)
     upper_lip = upper * (1.0 - _smoothstep(np.interp(x, ox, oy) - y, 0.0, 0.2))
     lower_lip = lower * (1.0 - _smoothstep(y - np.interp(x, bx, by), 0.0, 0.2))
 
