@@ -22,6 +22,7 @@ from generator.errors import (
     MultipleFacesFound,
     NoFaceFound,
 )
+from generator.pose_fit import fit_rotation, read_canonical_face
 
 #: Landmarks per face: the 468-point mesh plus 5 points per iris.
 NUM_LANDMARKS = 478
@@ -33,7 +34,7 @@ MAX_YAW_DEG = 35.0
 
 @dataclass(frozen=True)
 class HeadPose:
-    """Head rotation in degrees, from the facial transformation matrix.
+    """Head rotation in degrees.
 
     ``R = Rz(roll) · Ry(yaw) · Rx(pitch)`` in MediaPipe's canonical face axes.
     """
@@ -43,11 +44,9 @@ class HeadPose:
     roll: float
 
     @classmethod
-    def from_matrix(cls, transform: np.ndarray) -> HeadPose:
-        """Decompose the rotation part of a ``(4, 4)`` (or ``(3, 3)``) transform; inverts
-        :func:`rotation_matrices`."""
-        r = np.asarray(transform, dtype=np.float64)[:3, :3]
-        r = r / np.linalg.norm(r, axis=0, keepdims=True)  # drop any scale
+    def from_matrix(cls, rotation: np.ndarray) -> HeadPose:
+        """Decompose a ``(3, 3)`` rotation; inverts :func:`rotation_matrices`."""
+        r = np.asarray(rotation, dtype=np.float64)
         yaw = np.arcsin(np.clip(-r[2, 0], -1.0, 1.0))
         pitch = np.arctan2(r[2, 1], r[2, 2])
         roll = np.arctan2(r[1, 0], r[0, 0])
@@ -72,13 +71,14 @@ class FaceLandmarks:
         points: ``(478, 3)`` float32; x and y in pixels of the analysed image, z in the same
             pixel scale as x (MediaPipe's relative depth, smaller is nearer the camera).
         blendshapes: the 52 ARKit-style blendshape scores in ``[0, 1]`` by name.
-        transform: ``(4, 4)`` float32 facial transformation matrix (canonical face → camera).
+        rotation: ``(3, 3)`` head rotation, canonical face → camera in MediaPipe's axes,
+            fitted to the landmarks' image positions (:func:`generator.pose_fit.fit_rotation`).
         image_size: ``(width, height)`` of the analysed image.
     """
 
     points: np.ndarray
     blendshapes: Mapping[str, float]
-    transform: np.ndarray
+    rotation: np.ndarray
     image_size: tuple[int, int]
 
     @property
@@ -103,7 +103,7 @@ class FaceLandmarks:
     @property
     def head_pose(self) -> HeadPose:
         """Yaw, pitch and roll of the head, in degrees."""
-        return HeadPose.from_matrix(self.transform)
+        return HeadPose.from_matrix(self.rotation)
 
 
 def require_animatable(
@@ -165,13 +165,13 @@ class FaceLandmarker:
             running_mode=vision.RunningMode.IMAGE,
             num_faces=max_faces,
             output_face_blendshapes=True,
-            output_facial_transformation_matrixes=True,
         )
         try:
             with _native_stderr_silenced():
                 self._landmarker = vision.FaceLandmarker.create_from_options(options)
         except (RuntimeError, ValueError) as exc:
             raise GeneratorError(f"cannot load the face landmarker from {model_path}") from exc
+        self._canonical_face = read_canonical_face(model_path)
 
     def detect(self, image: np.ndarray) -> list[FaceLandmarks]:
         """Find every face (up to ``max_faces``), largest first.
@@ -196,20 +196,18 @@ class FaceLandmarker:
         with _native_stderr_silenced():
             result = self._landmarker.detect(frame)
         scale = np.array([width, height, width], dtype=np.float32)
-        return [
-            FaceLandmarks(
-                points=np.array([(p.x, p.y, p.z) for p in landmarks], dtype=np.float32) * scale,
-                blendshapes={c.category_name: float(c.score) for c in shapes},
-                transform=np.asarray(matrix, dtype=np.float32),
-                image_size=(width, height),
+        faces = []
+        for landmarks, shapes in zip(result.face_landmarks, result.face_blendshapes, strict=True):
+            points = np.array([(p.x, p.y, p.z) for p in landmarks], dtype=np.float32) * scale
+            faces.append(
+                FaceLandmarks(
+                    points=points,
+                    blendshapes={c.category_name: float(c.score) for c in shapes},
+                    rotation=fit_rotation(points, self._canonical_face),
+                    image_size=(width, height),
+                )
             )
-            for landmarks, shapes, matrix in zip(
-                result.face_landmarks,
-                result.face_blendshapes,
-                result.facial_transformation_matrixes,
-                strict=True,
-            )
-        ]
+        return faces
 
     def _boxes(self, image: np.ndarray) -> list[tuple[float, float, float, float]]:
         """YuNet's face boxes ``(x, y, w, h)``, largest first (none without YuNet)."""
@@ -240,7 +238,7 @@ class FaceLandmarker:
         face = min(found, key=lambda f: float(np.linalg.norm(f.points[:, :2].mean(0) - centre)))
         points = face.points.copy()
         points[:, :2] += np.array([x0, y0], dtype=np.float32)
-        return [FaceLandmarks(points, face.blendshapes, face.transform, image_size=(width, height))]
+        return [FaceLandmarks(points, face.blendshapes, face.rotation, image_size=(width, height))]
 
     def analyse(self, image: np.ndarray, *, choose: int | None = None) -> FaceLandmarks:
         """The one face of a portrait (or the chosen one), checked to be animatable.

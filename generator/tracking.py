@@ -96,7 +96,7 @@ def track_faces(frames: Iterable[np.ndarray], landmarker: FaceLandmarker, fps: f
 def _mouth(face: FaceLandmarks) -> tuple[float, float, float]:
     """The lips' gap and the lower lip's and chin's heights below the nose bridge."""
     points = face.points.astype(np.float64)
-    y = FaceFrame.of(points, face.transform).to_face(points)[:, 1]
+    y = FaceFrame.of(points, face.rotation).to_face(points)[:, 1]
     return (
         float(y[_INNER_LOWER] - y[_INNER_UPPER]),
         float(y[_LOWER_LIP] - y[_NOSE_BRIDGE]),

@@ -90,17 +90,16 @@ def _gaze(
     irises = [anatomy.RIGHT_IRIS[0], anatomy.LEFT_IRIS[0]]
     travel = (face.points[irises] - still_eyes).mean(0)
     travel[2] = 0.0  # depth from a single image is the landmarker's guess
-    frame = FaceFrame.of(model.face.points, model.face.transform)
+    frame = FaceFrame.of(model.face.points, model.face.rotation)
     ratio = np.clip(travel @ frame.rotation / eyeball_px, -1.0, 1.0)
     return np.degrees(np.array([np.arcsin(ratio[0]), np.arcsin(-ratio[1])]))
 
 
 def intended_poses(model: FaceModel, values: np.ndarray) -> np.ndarray:
-    """The head pose MediaPipe should read off frames rendered from motion ``values``."""
+    """The head pose the landmarker should read off frames rendered from motion ``values``."""
     k = len(EXPRESSION_MODES)
-    source = model.face.transform[:3, :3] / np.linalg.norm(model.face.transform[:3, :3], axis=0)
     motion = rotation_matrices(values[:, k + 2], values[:, k + 3], values[:, k + 4])
-    poses = [HeadPose.from_matrix(r @ source) for r in motion]
+    poses = [HeadPose.from_matrix(r @ model.face.rotation) for r in motion]
     return np.array([(p.yaw, p.pitch, p.roll) for p in poses])
 
 

@@ -20,10 +20,8 @@ import numpy as np
 
 from generator import anatomy
 from generator.motion import EXPRESSION_MODES
+from generator.pose_fit import MEDIAPIPE_TO_IMAGE
 
-#: Flips between MediaPipe's camera axes (y up, z towards the viewer) and image axes (y down,
-#: z away); it is its own inverse.
-MEDIAPIPE_TO_IMAGE = np.diag([1.0, -1.0, -1.0])
 #: How far the lower lip drops at jaw_open = 1, in face units (a wide-open mouth).
 JAW_DROP = 0.36
 #: How far the chin drops for the lower lip's drop, and over what distance below the lip the
@@ -54,11 +52,9 @@ class FaceFrame:
     unit: float
 
     @classmethod
-    def of(cls, points: np.ndarray, transform: np.ndarray) -> FaceFrame:
-        """The frame of a face from its landmarks and MediaPipe's transformation matrix."""
-        r = np.asarray(transform, np.float64)[:3, :3]
-        r = r / np.linalg.norm(r, axis=0, keepdims=True)
-        rotation = MEDIAPIPE_TO_IMAGE @ r @ MEDIAPIPE_TO_IMAGE
+    def of(cls, points: np.ndarray, head_rotation: np.ndarray) -> FaceFrame:
+        """The frame of a face from its landmarks and its head rotation (MediaPipe's axes)."""
+        rotation = MEDIAPIPE_TO_IMAGE @ np.asarray(head_rotation, np.float64) @ MEDIAPIPE_TO_IMAGE
         centre = points[: anatomy.MESH_POINTS].astype(np.float64).mean(axis=0)
         unit = float(np.linalg.norm(points[anatomy.LEFT_IRIS[0]] - points[anatomy.RIGHT_IRIS[0]]))
         return cls(rotation=rotation, centre=centre, unit=unit)

@@ -29,7 +29,7 @@ from generator import anatomy
 from generator.face import rotation_matrices
 from generator.face_model import FaceModel
 from generator.motion import EXPRESSION_MODES, MotionSequence
-from generator.render.basis import MEDIAPIPE_TO_IMAGE
+from generator.pose_fit import MEDIAPIPE_TO_IMAGE
 from generator.render.curves import CurveFrame, soft_between
 from generator.render.mouth import drawn_interior, own_interior
 from generator.render.rig import Rig, build_rig

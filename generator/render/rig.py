@@ -116,7 +116,7 @@ def build_rig(model: FaceModel) -> Rig:
     """Prepare a face model for rendering (tens of milliseconds)."""
     size = model.size
     points = model.face.points.astype(np.float64)
-    frame = FaceFrame.of(points, model.face.transform)
+    frame = FaceFrame.of(points, model.face.rotation)
     image = model.image.astype(np.float32) / 255.0
 
     # One extra vertex that never moves: what the expression field fades to outside the face.

@@ -12,8 +12,9 @@ The motion model learns from these trajectories, and the rule baseline plays the
   expression.
 
 The ranges come from the real talking videos (``talkgate bench motion-stats``): head rotation
-changes by ~0.35–0.4 °/frame and spreads ~3–4° in yaw. Targets are computed from the clean
-sound; the model hears the augmented one.
+changes by ~0.4 °/frame and spreads ~4–5° in yaw over a conversation (the sway here holds
+only its shorter-lived part). Targets are computed from the clean sound; the model hears the
+augmented one.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ def test_astronaut_gives_478_landmarks_on_the_face(
     face = landmarker.analyse(astronaut)
     assert face.points.shape == (478, 3)
     assert len(face.blendshapes) == 52
-    assert face.transform.shape == (4, 4)
+    assert face.rotation.shape == (3, 3)
     x0, y0, x1, y1 = face.bbox
     # The astronaut's face sits in the upper middle of the 512×512 portrait.
     assert 150 < x0 < x1 < 300 and 50 < y0 < y1 < 200
@@ -74,9 +74,7 @@ def _rotation(yaw: float, pitch: float, roll: float) -> np.ndarray:
     rx = np.array([[1, 0, 0], [0, np.cos(p), -np.sin(p)], [0, np.sin(p), np.cos(p)]])
     ry = np.array([[np.cos(y), 0, np.sin(y)], [0, 1, 0], [-np.sin(y), 0, np.cos(y)]])
     rz = np.array([[np.cos(r), -np.sin(r), 0], [np.sin(r), np.cos(r), 0], [0, 0, 1]])
-    transform = np.eye(4)
-    transform[:3, :3] = 1.7 * (rz @ ry @ rx)  # MediaPipe's matrix carries a scale
-    return transform
+    return rz @ ry @ rx
 
 
 def test_head_pose_recovers_known_angles() -> None:
@@ -87,7 +85,7 @@ def test_head_pose_recovers_known_angles() -> None:
 def test_a_turned_head_is_refused(landmarker: FaceLandmarker, astronaut: np.ndarray) -> None:
     face = landmarker.analyse(astronaut)
     assert abs(face.head_pose.yaw) < 10  # she faces the camera
-    turned = dataclasses.replace(face, transform=_rotation(yaw=-40, pitch=0, roll=0))
+    turned = dataclasses.replace(face, rotation=_rotation(yaw=-40, pitch=0, roll=0))
     with pytest.raises(ExtremePose, match="turned 40°; at most 35° works"):
         require_animatable(turned)
 

@@ -94,6 +94,16 @@ def test_head_yaw_turns_the_head_the_way_the_landmarker_reads_it(
         assert np.sign(change) == np.sign(yaw) and abs(change) > 4
 
 
+def test_speech_shapes_do_not_read_as_a_nod(renderer: Renderer, landmarker: FaceLandmarker) -> None:
+    """With the head still, the head pose read back stays put while the lips work (MediaPipe's
+    own transformation matrix read pressed lips as 4.8° of pitch, pucker as 3.3°)."""
+    still = landmarker.detect(render(renderer))[0].head_pose
+    for shape in ("lip_press", "lip_pucker", "jaw_open"):
+        found = landmarker.detect(render(renderer, **{shape: 1.0}))[0].head_pose
+        assert abs(found.pitch - still.pitch) < 2.5, shape
+        assert abs(found.yaw - still.yaw) < 1.0, shape
+
+
 def test_gaze_moves_the_irises_and_the_landmarker_follows(
     renderer: Renderer, model: FaceModel, landmarker: FaceLandmarker
 ) -> None:
