@@ -76,6 +76,7 @@ def bench_motion_stats(settings: Settings, docs_dir: Path) -> Section:
         metrics += _describe("MotionDiT, rendered", generated)
     for name, value, real in (
         ("ΔP", generated.delta_p, reference.delta_p if reference else float("nan")),
+        ("yaw spread", generated.pose_std[0], reference.pose_std[0] if reference else float("nan")),
         (
             "blinks per minute",
             generated.blinks_per_minute,
