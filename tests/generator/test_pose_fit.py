@@ -26,7 +26,9 @@ def test_the_canonical_face_comes_from_the_landmarker_bundle(canonical: np.ndarr
     assert canonical[152, 1] > canonical[10, 1]  # image axes: the chin is below the forehead
 
 
-@pytest.mark.parametrize(("yaw", "pitch", "roll"), [(0, 0, 0), (20, -10, 5), (-30, 12, -8)])
+@pytest.mark.parametrize(
+    ("yaw", "pitch", "roll"), [(0, 0, 0), (20, -10, 5), (-30, 12, -8), (60, -10, 0)]
+)
 def test_the_fit_recovers_a_known_turn(
     canonical: np.ndarray, yaw: float, pitch: float, roll: float
 ) -> None:
