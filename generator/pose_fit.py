@@ -6,7 +6,8 @@ whose head pose is known, pressed lips read as 4.8° of pitch and the matrix's p
 correlates only 0.70 with the true one over a talking clip. The landmarks' image positions
 do not move that way, so the head pose is fitted to them alone: the canonical face, rigid,
 seen by a distant camera (near-orthographic), placed by ``cv2.solvePnP``. Over the same
-clip this pitch correlates 0.91 with the truth (``docs/renderer.md``, Known limits).
+clip this pitch correlates 0.91 with the truth (``docs/renderer.md``, "How head pose is
+read").
 
 The canonical face ships inside the landmarker's own ``face_landmarker.task`` bundle as
 ``geometry_pipeline_metadata_landmarks.binarypb``, a ``GeometryPipelineMetadata`` protocol
@@ -20,12 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
+from generator.anatomy import MESH_POINTS
 from generator.errors import GeneratorError
 
 #: The bundle member that holds the canonical face.
 METADATA_MEMBER = "geometry_pipeline_metadata_landmarks.binarypb"
-#: Mesh points fitted (the irises, which move with gaze, are left out).
-MESH_POINTS = 468
 #: Camera distance in face widths: far enough that the fit is a rotation of the 2-D shape,
 #: not a guess at the photographer's lens.
 CAMERA_DISTANCE = 50.0
@@ -85,7 +85,8 @@ def read_canonical_face(task_path: Path) -> np.ndarray:
 
 def fit_rotation(points: np.ndarray, canonical: np.ndarray) -> np.ndarray:
     """The head's ``(3, 3)`` rotation, canonical face → camera in MediaPipe's axes, from the
-    image positions of the mesh landmarks (``points``, ``(≥468, ≥2)`` pixels)."""
+    image positions of the mesh landmarks (``points``, ``(≥468, ≥2)`` pixels; the irises,
+    which move with gaze, are left out)."""
     import cv2
 
     image = np.ascontiguousarray(points[:MESH_POINTS, :2], dtype=np.float64)
