@@ -37,7 +37,7 @@ class CaptureEvidence:
 
     Attributes:
         faces_per_frame: faces found in each sampled frame (one entry for a photo).
-        sync: correlation of mouth opening with loudness (None for a photo).
+        sync: correlation of mouth opening with the speech's amplitude (None for a photo).
         voiced: whether the audio held enough speech to recognise the voice.
         watermarked: whether a talkgate watermark was found in the pictures.
     """

@@ -54,7 +54,7 @@ class CaptureRules(_Strict):
     face_presence: float = Field(gt=0, le=1)
     #: Share of sampled frames that may hold a second face before the capture is refused.
     extra_faces: float = Field(ge=0, lt=1)
-    #: Audio–visual sync: the correlation of mouth opening with speech loudness.
+    #: Audio–visual sync: the correlation of mouth opening with the speech's amplitude.
     sync: float = Field(gt=-1, lt=1)
     max_attempts: int = Field(ge=1)
     link_hours: float = Field(gt=0)

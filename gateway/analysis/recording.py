@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image
 
 from gateway.analysis.models import Analysers
-from gateway.analysis.sync import loudness, mouth_opening, sync_score
+from gateway.analysis.sync import envelope, mouth_opening, sync_score
 from gateway.errors import AnalysisError
 from gateway.marking import detect_file
 from generator import AudioTrack, GeneratorError, load_portrait, read_audio
@@ -73,7 +73,7 @@ class RecordingAnalyser:
         """
         audio = self._audio(path, max_seconds)
         openings, counts, embeddings, fps = self._frames(path, max_seconds)
-        level = loudness(audio, fps, len(openings))
+        level = envelope(audio, fps, len(openings))
         voice = self._voice(audio)
         evidence = CaptureEvidence(
             mode=CaptureMode.VIDEO,
