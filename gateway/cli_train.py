@@ -1,4 +1,5 @@
-"""`talkgate train motion`: build the speech corpus and train the motion model from scratch.
+"""`talkgate train motion`: build the speech corpus and train the motion model from scratch;
+`talkgate train judge`: judge a trained model again after the sampler changed.
 
 The corpus (speech features plus authored targets) is cached beside the data, so a second run
 with the same recipe goes straight to training. The result is a model card and its weights,
@@ -134,6 +135,35 @@ def motion_command(
             },
             "held_out": figures,
             "sampling": sampling_card(trained),
+        },
+    )
+    console.print(f"model card: {card}")
+    console.print(json.dumps(figures, indent=2))
+
+
+@train_app.command("judge")
+def judge_command(
+    card: Annotated[Path, typer.Option(help="Model card to judge again.")] = DEFAULT_CARD,
+) -> None:
+    """Judge a trained model on the held-out voices again and rewrite its card's figures and
+    sampling description (the weights are untouched): what a change to how ``generate``
+    samples, without retraining, calls for."""
+    from gateway.bench.motion import held_out_figures
+    from gateway.models import speech_encoder_dir
+    from generator.motion_model.card import load_card, write_card
+    from generator.motion_model.generate import sampling_card
+
+    settings = get_settings()
+    loaded = load_card(card, encoder_dir=speech_encoder_dir(settings))
+    with console.status("judging on the held-out voices"):
+        figures = held_out_figures(loaded.model, settings)
+    write_card(
+        card,
+        {
+            **loaded.card,
+            "held_out": figures,
+            "sampling": sampling_card(loaded.model),
+            "judged": datetime.now(UTC).isoformat(timespec="seconds"),
         },
     )
     console.print(f"model card: {card}")

@@ -22,10 +22,12 @@ from generator.speech.targets import BLINK_CLOSING, BLINK_PEAK, add_blink
 #: Closure the lids must pass for the model's motion to count as a blink (the level
 #: ``generator.motion_model.metrics`` counts as closed).
 BLINK_LEVEL = 0.25
-#: Peaks closer than this are one blink: a blink itself lasts longer.
-MERGE_S = 0.24
 #: The drawn blink's duration bounds, seconds (tracked real blinks run a median 200–240 ms).
 SHORTEST_S, LONGEST_S = 0.25, 0.4
+#: Peaks closer than this are one blink. Two blinks drawn closer than the longest one would
+#: run together into a single closure past the bounds (600–640 ms from peaks 7–8 frames
+#: apart, where each is drawn 0.4 s long).
+MERGE_S = LONGEST_S
 #: The profile's width at half closure, as a share of its duration: a triangle scaled by
 #: ``BLINK_PEAK`` passes one half where the unscaled one passes ``0.5/BLINK_PEAK``.
 _HALF_WIDTH_SHARE = 1 - 0.5 / BLINK_PEAK

@@ -72,15 +72,20 @@ def save_model(model: MotionDiT, card: Path, details: dict[str, Any]) -> None:
     card.parent.mkdir(parents=True, exist_ok=True)
     state = {name: tensor.contiguous() for name, tensor in model.state_dict().items()}
     _replace(weights, lambda path: save_file(state, path))
-    document = _finite(
+    write_card(
+        card,
         {
             "config": model.config.as_dict(),
             "weights": weights.name,
             "sha256": file_sha256(weights),
             **details,
-        }
+        },
     )
-    text = json.dumps(document, indent=2, allow_nan=False) + "\n"
+
+
+def write_card(card: Path, document: dict[str, Any]) -> None:
+    """Write a card's JSON (NaN as null), renamed into place."""
+    text = json.dumps(_finite(document), indent=2, allow_nan=False) + "\n"
     _replace(card, lambda path: Path(path).write_text(text))
 
 

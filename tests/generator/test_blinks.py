@@ -45,6 +45,17 @@ def test_a_double_peak_is_one_blink_and_separate_blinks_stay_separate() -> None:
     assert lively.blink_ms[2] <= 400
 
 
+def test_long_blinks_close_together_never_run_into_one_long_closure() -> None:
+    bump = np.array([0.3, 0.5, 0.7, 0.9, 1.0, 0.9, 0.7, 0.5, 0.3])  # drawn 0.4 s long
+    for gap in range(6, 16):
+        closure = np.zeros(200)
+        closure[46:55] = bump
+        closure[46 + gap : 55 + gap] = np.maximum(closure[46 + gap : 55 + gap], 0.95 * bump)
+        lively = liveliness([MotionSequence(redraw_blinks(_with_closure(closure), FPS), FPS)])
+        assert lively.blink_ms[2] <= 400, gap
+        assert lively.blinks_per_minute in (60 * 1 / 8, 60 * 2 / 8)
+
+
 def test_the_rest_of_the_motion_is_untouched() -> None:
     rng = np.random.default_rng(3)
     values = rng.uniform(0, 0.2, size=(80, 24)).astype(np.float32)
