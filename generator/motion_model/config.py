@@ -50,7 +50,7 @@ class TrainingRecipe:
     """Everything that fixes a training run (it goes into the model card)."""
 
     model: str = "MotionDiT-XS"
-    steps: int = 6000
+    steps: int = 12000
     batch: int = 64
     learning_rate: float = 4e-4
     warmup: int = 300
