@@ -4,8 +4,9 @@ A person reading aloud opens their mouth when the sound is loud and closes it in
 mouth opening and the speech's amplitude envelope rise and fall together (Chandrasekaran et
 al. 2009). The score is their Pearson correlation, the best over a lag of up to two frames
 either way (audio and video are rarely captured in perfect step). A still photo over a voice
-does not move at all and scores 0; a video of someone else's mouth, or a voice laid over
-unrelated footage, scores near 0.
+does not move at all and scores 0. A mouth moving to other words scores lower than one moving
+to these, but not 0 (below: median 0.06, at most 0.17), so the check stops a photo or a frozen
+face held up to the camera, not a careful dub.
 
 The envelope is linear RMS amplitude, not decibels: the mouth opens about in proportion to
 the amplitude, and decibels stretch the quiet end (fricatives, breath, the silence floor),
