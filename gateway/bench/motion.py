@@ -193,8 +193,10 @@ def _emotion_metrics(
 
 #: Seeds the drift figures are averaged over: with one, a 10-s clip's head yaw spread swings so
 #: much with the noise (on 60 s of recorded speech the 60-s/10-s ratio read 0.73–1.26 over
-#: four seeds) that a 10% drift cannot be seen.
-DRIFT_SEEDS = 8
+#: four seeds) that a 10% drift cannot be seen. The head's slow wander widens the swing: a
+#: 10-s stretch's yaw spread has a standard deviation of 42% of its mean from the wander
+#: alone, so 144 stretches a side are read.
+DRIFT_SEEDS = 24
 
 
 def _drift_metrics(speaker: MotionGenerator, recordings: Sequence[Recording]) -> list[Metric]:
@@ -209,9 +211,12 @@ def _drift_metrics(speaker: MotionGenerator, recordings: Sequence[Recording]) ->
             MotionSequence(whole.values[start : start + 250], whole.fps)
             for start in range(0, len(whole), 250)
         ]
-        parts += [
-            speaker.motion(AudioTrack(samples[start : start + 10 * 16_000], 16_000), seed=seed)
-            for start in range(0, len(samples), 10 * 16_000)
+        parts += [  # each 10-s clip its own seed, as each tenth of the long one is fresh
+            speaker.motion(
+                AudioTrack(samples[start : start + 10 * 16_000], 16_000),
+                seed=DRIFT_SEEDS * (1 + part) + seed,
+            )
+            for part, start in enumerate(range(0, len(samples), 10 * 16_000))
         ]
 
     def figures(motions: Sequence[MotionSequence]) -> np.ndarray:

@@ -29,7 +29,7 @@ from generator.motion import (
     MOUTH_MODES,
     MotionSequence,
 )
-from generator.motion_model import blinks
+from generator.motion_model import blinks, wander
 from generator.motion_model.card import load_card
 from generator.motion_model.config import DEFAULT_CARD
 from generator.motion_model.diffusion import OVERLAP, SCHEDULE_POWER, Sampler
@@ -116,7 +116,8 @@ class MotionGenerator:
         self, audio: AudioTrack, controls: Controls | None = None, *, seed: int = 0
     ) -> Iterator[np.ndarray]:
         """Motion frames ``(n, 24)`` window by window, ``ceil(duration · 25)`` frames in all;
-        where no one speaks, the mouth rests at the emotion's shape.
+        where no one speaks, the mouth rests at the emotion's shape; the head's slow wander
+        (:mod:`generator.motion_model.wander`) is added.
 
         Raises:
             GeneratorError: the audio is empty, longer than 10 minutes, or not 16 kHz.
@@ -132,11 +133,13 @@ class MotionGenerator:
         voiced = voice_activity(audio, len(features), DEFAULT_FPS) & heard.speech
         rest = resting(voiced, DEFAULT_FPS)[:, None]
         at_rest = emotion_bias(controls)[_SPEECH]
+        head_wander = wander.HeadWander(seed, DEFAULT_FPS)
         done = 0
         with torch.inference_mode():
             for window in finish(self.sampler.stream(features, controls.vector(), seed=seed)):
                 easing = rest[done : done + len(window)]
                 window[:, _SPEECH] += easing * (at_rest - window[:, _SPEECH])
+                window[:, wander.COLUMNS] += head_wander.take(len(window))
                 done += len(window)
                 yield np.clip(window, _LOW, _HIGH)
 
@@ -168,11 +171,14 @@ def sampling_card(model: MotionDiT) -> dict[str, object]:
         "blinks": f"each blink the model makes (closure past {blinks.BLINK_LEVEL}, peaks "
         f"{blinks.MERGE_S} s apart) redrawn with the targets' profile, "
         f"{blinks.SHORTEST_S}-{blinks.LONGEST_S} s",
+        "head_wander": "a seeded critically damped random process added to "
+        + ", ".join(f"{axis} ({spread:g}° spread)" for axis, spread in wander.SPREAD.items())
+        + f", pace {wander.PACE:g} rad/s",
         "silence": f"the six speech modes eased to the emotion's shape beyond {HOLD_S} s from "
         f"speech (WebRTC VAD, and Whisper's no-speech probability < {NO_SPEECH_THRESHOLD} "
         "per 30-s window)",
         "defined_in": "generator/motion_model/generate.py, generator/motion_model/diffusion.py, "
-        "generator/motion_model/blinks.py",
+        "generator/motion_model/blinks.py, generator/motion_model/wander.py",
     }
 
 

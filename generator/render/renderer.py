@@ -3,7 +3,8 @@
 Per batch of frames:
 
 1. Vertex motion: expression (one matrix product with the basis), gaze, then the head's
-   rotation, scale and translation about a pivot behind the face, using landmark depth.
+   rotation (yaw times :data:`YAW_GAIN`), scale and translation about a pivot behind the
+   face, using landmark depth.
 2. A forward displacement field on a half-resolution grid: the expression field interpolated
    from the mesh (one sparse product), plus the rigid head motion weighted by each pixel's
    rigid weight.
@@ -37,6 +38,13 @@ from generator.render.rig import Rig, build_rig
 #: Newton steps inverting the forward field; 2 reach 0.13 px at worst over the sweep
 #: extremes (each costs one half-resolution ``grid_sample``).
 INVERSION_STEPS = 2
+#: The mesh turns this much further than the head yaw asked, so the frame reads as the yaw
+#: asked. A warp cannot show what a turn uncovers or hides, and the face's outline moves with
+#: a depth field smoother than the mesh, so the landmarker read a turned frame at 0.55-0.65
+#: of the mesh's yaw on every portrait tried (pitch and roll read within 2°). With 1.4 the
+#: demo and eight development portraits read ±5-20° turns within 1.6° but one (2.4°), and
+#: the errors straddle zero (docs/renderer.md).
+YAW_GAIN = 1.4
 #: Lips closing over the portrait's own opening start to seal when their gap is this share
 #: of the portrait's (below it, what showed between them is squeezed to a sliver).
 SEAL_FROM = 0.5
@@ -127,6 +135,10 @@ class Renderer:
         }
         # The portrait with its own mouth opening filled in from the lips (``_seal_lips``).
         self._closed = None if rig.closed_mouth is None else rgba(rig.closed_mouth)
+        # The portrait with its eye openings filled in from the lids (``_composite_eyes``).
+        self._closed_eyes = rgba(rig.closed_eyes)
+        neutral = self._mesh(self._vertex_motion(MotionSequence.neutral(1).values))
+        self._eye_gaps = [float(self._eye(neutral, *ids)[3][0]) for ids in _EYES]
 
     # -- geometry ---------------------------------------------------------------------------
 
@@ -136,7 +148,7 @@ class Renderer:
         gaze_yaw, gaze_pitch = np.radians(motion[:, k]), np.radians(motion[:, k + 1])
         rotation = (
             MEDIAPIPE_TO_IMAGE
-            @ rotation_matrices(motion[:, k + 2], motion[:, k + 3], motion[:, k + 4])
+            @ rotation_matrices(YAW_GAIN * motion[:, k + 2], motion[:, k + 3], motion[:, k + 4])
             @ MEDIAPIPE_TO_IMAGE
         )
         linear = rotation * motion[:, k + 7, None, None]
@@ -174,8 +186,9 @@ class Renderer:
     def landmarks(self, values: np.ndarray) -> np.ndarray:
         """Where each of the 478 landmarks lands for motion vectors ``(B, 24)`` → ``(B, 478, 3)``.
 
-        These are the landmarks a faithful render shows; the closed-loop bench compares them
-        with what the landmarker finds on the rendered frames.
+        These are the landmarks of the mesh as drawn (turned :data:`YAW_GAIN` times the yaw
+        asked); the closed-loop bench compares them with what the landmarker finds on the
+        rendered frames.
         """
         with torch.inference_mode():
             mesh = self._mesh(self._vertex_motion(values))
@@ -247,6 +260,19 @@ class Renderer:
         x1, y1 = (int(max(x0 + 1, min(size, v + 1))) for v in high.tolist())
         return x0, y0, x1, y1
 
+    def _eye(
+        self, mesh: torch.Tensor, upper_ids: tuple[int, ...], lower_ids: tuple[int, ...]
+    ) -> tuple[
+        tuple[int, int, int, int], CurveFrame, tuple[torch.Tensor, torch.Tensor], torch.Tensor
+    ]:
+        """One eye in each frame: the box around its lids, eye coordinates for the pixels in
+        it, the lids' heights there, and the widest gap between the lids ``(B,)`` in pixels."""
+        upper, lower = mesh[:, list(upper_ids), :2], mesh[:, list(lower_ids), :2]
+        box = x0, y0, x1, y1 = self._box(torch.cat([upper, lower], 1), 4.0)
+        eye = CurveFrame.between(upper[:, 0], upper[:, -1], self._pixels[y0:y1, x0:x1])
+        top, bottom = eye.height(upper), eye.height(lower)
+        return box, eye, (top, bottom), (bottom - top).amax(dim=(1, 2))
+
     def _composite_eyes(
         self,
         frames: torch.Tensor,
@@ -254,15 +280,32 @@ class Renderer:
         mesh: torch.Tensor,
         grid: torch.Tensor,
     ) -> None:
-        """Irises moved by gaze, clipped to each eye's opening; lash shadow on closing lids."""
+        """Irises moved by gaze, clipped to each eye's opening; lids closing past
+        :data:`SEAL_FROM` of the portrait's own opening seal it; lash shadow on closing lids.
+
+        A warp squeezes the opening between closing lids into a sliver, and its inverse is
+        not exact where the field folds, so shut eyes showed a jagged strip of sclera (the
+        landmarker read a full blink as eyeBlink 0.36). Sealing samples the portrait with
+        the opening filled in from the lids there, as :meth:`_seal_lips` does for the lips.
+        """
         size = self.rig.size
-        for (upper_ids, lower_ids), blink_mode in zip(_EYES, _BLINK, strict=True):
-            upper, lower = mesh[:, list(upper_ids), :2], mesh[:, list(lower_ids), :2]
-            x0, y0, x1, y1 = self._box(torch.cat([upper, lower], 1), 4.0)
-            xy = self._pixels[y0:y1, x0:x1]
-            eye = CurveFrame.between(upper[:, 0], upper[:, -1], xy)
-            top, bottom = eye.height(upper), eye.height(lower)
+        scale = _head_scale(motion)
+        for (upper_ids, lower_ids), blink_mode, source_gap in zip(
+            _EYES, _BLINK, self._eye_gaps, strict=True
+        ):
+            (x0, y0, x1, y1), eye, (top, bottom), gap = self._eye(mesh, upper_ids, lower_ids)
             opening = soft_between(eye, top, bottom)
+            closing = (1 - gap / (SEAL_FROM * source_gap * scale)).clamp(0, 1)
+            region = frames[:, :, y0:y1, x0:x1]
+            if bool((closing > 0).any()):
+                closed = F.grid_sample(
+                    self._closed_eyes.expand(len(grid), -1, -1, -1),
+                    grid[:, y0:y1, x0:x1],
+                    align_corners=False,
+                    padding_mode="border",
+                )
+                seal = closing[:, None, None, None] * (1 - opening[:, None]) * closed[:, 3:]
+                region += seal * (closed[:, :3] - region)
             at = grid[:, y0:y1, x0:x1] - motion.gaze[:, None, None, :2] * (2.0 / size)
             iris = F.grid_sample(
                 self._irises.expand(len(at), -1, -1, -1),
@@ -270,7 +313,6 @@ class Renderer:
                 align_corners=False,
                 padding_mode="zeros",
             )
-            region = frames[:, :, y0:y1, x0:x1]
             region += (iris[:, 3:] * opening[:, None]) * (iris[:, :3] - region)
             blink = motion.coefficients[:, blink_mode, None, None]
             lash = (
@@ -368,7 +410,12 @@ def _lip_gap(motion: _VertexMotion, mesh: torch.Tensor) -> tuple[torch.Tensor, t
     """The inner lips' gap at the middle, in pixels, and each frame's head scale, ``(B,)``
     each: openings compare with the portrait's own gap times the scale."""
     gap = (mesh[:, 14, :2] - mesh[:, 13, :2]).norm(dim=1)
-    return gap, torch.linalg.det(motion.linear).abs() ** (1 / 3)
+    return gap, _head_scale(motion)
+
+
+def _head_scale(motion: _VertexMotion) -> torch.Tensor:
+    """Each frame's head scale ``(B,)`` (the cube root of the rotation × scale's determinant)."""
+    return torch.linalg.det(motion.linear).abs() ** (1 / 3)
 
 
 def _invert(field: torch.Tensor, rest: torch.Tensor) -> torch.Tensor:

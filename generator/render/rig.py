@@ -81,6 +81,8 @@ class Rig:
         closed_mouth: ``(size, size, 4)`` float32 when the mouth is open: the base with the
             opening between the lips filled in from them (RGB), and where (coverage), for
             lips pressed shut; None otherwise.
+        closed_eyes: ``(size, size, 4)`` float32, the base with each eye's opening filled
+            in from the lids around it (RGB), and where (coverage), for shut lids.
         colours: mouth interior colours.
     """
 
@@ -104,6 +106,7 @@ class Rig:
     mouth_open: bool
     teeth_split: float
     closed_mouth: np.ndarray | None
+    closed_eyes: np.ndarray
     colours: MouthColours
 
     @property
@@ -174,7 +177,8 @@ def build_rig(model: FaceModel) -> Rig:
         mouth_width=mouth_width,
         mouth_open=mouth_open,
         teeth_split=teeth_split(model.image, points) if mouth_open else 1.0,
-        closed_mouth=_closed_mouth(base, model.masks.mouth_interior) if mouth_open else None,
+        closed_mouth=_filled_in(base, model.masks.mouth_interior) if mouth_open else None,
+        closed_eyes=_filled_in(base, model.masks.eyes, rim=3),
         colours=_mouth_colours(model),
     )
 
@@ -339,10 +343,11 @@ def teeth_split(image: np.ndarray, points: np.ndarray) -> float:
     return float(shares[deepest]) if valley[deepest] >= TEETH_GAP_CONTRAST else 1.0
 
 
-def _closed_mouth(base: np.ndarray, opening: np.ndarray) -> np.ndarray:
-    """The base with the mouth's opening (and a 2-px rim) inpainted from the lips around it,
-    plus the filled area as a soft coverage channel."""
-    grown = cv2.dilate((opening > 0.1).astype(np.uint8), np.ones((5, 5), np.uint8))
+def _filled_in(base: np.ndarray, opening: np.ndarray, rim: int = 2) -> np.ndarray:
+    """The base with an opening (and a ``rim`` of pixels round it) inpainted from what
+    surrounds it (the lips round the mouth, the lids round the eyes), plus the filled area as
+    a soft coverage channel."""
+    grown = cv2.dilate((opening > 0.1).astype(np.uint8), np.ones((2 * rim + 1,) * 2, np.uint8))
     pixels = np.clip(base * 255.0 + 0.5, 0, 255).astype(np.uint8)
     filled = cv2.inpaint(pixels, grown, 4, cv2.INPAINT_TELEA).astype(np.float32) / 255.0
     cover = cv2.GaussianBlur(grown.astype(np.float32), (0, 0), 1.0)[..., None]

@@ -88,10 +88,12 @@ def test_expressions_leave_the_background_alone(renderer: Renderer) -> None:
 def test_head_yaw_turns_the_head_the_way_the_landmarker_reads_it(
     renderer: Renderer, model: FaceModel, landmarker: FaceLandmarker
 ) -> None:
+    """The yaw asked is the yaw read: turned by the angle asked, the mesh read about 0.6 of
+    it (10° for 15°), hence ``YAW_GAIN``."""
     for yaw in (-15.0, 15.0):
         found = landmarker.detect(render(renderer, head_yaw=yaw))[0]
         change = found.head_pose.yaw - model.face.head_pose.yaw
-        assert np.sign(change) == np.sign(yaw) and abs(change) > 4
+        assert abs(change - yaw) < 2.5
 
 
 def test_speech_shapes_do_not_read_as_a_nod(renderer: Renderer, landmarker: FaceLandmarker) -> None:
@@ -114,14 +116,17 @@ def test_gaze_moves_the_irises_and_the_landmarker_follows(
     assert np.all(found.points[[468, 473], 0] - model.face.points[[468, 473], 0] > 3)
 
 
-def test_blink_closes_the_eye(
+def test_blink_shuts_the_eye_so_a_blink_reads_turned_or_not(
     renderer: Renderer, model: FaceModel, landmarker: FaceLandmarker
 ) -> None:
-    found = landmarker.detect(render(renderer, blink_left=1.0, blink_right=1.0))[0]
-    for side in ("Left", "Right"):
-        assert (
-            found.blendshapes[f"eyeBlink{side}"] > model.face.blendshapes[f"eyeBlink{side}"] + 0.1
-        )
+    """Shut lids are sealed: before, a strip of sclera showed between them and the landmarker
+    read a full blink at 0.36, and 0.29 with the head turned 10°, under the tracker's bar
+    for a blink at rest + 0.2."""
+    rest = (model.face.blendshapes["eyeBlinkLeft"] + model.face.blendshapes["eyeBlinkRight"]) / 2
+    for yaw in (0.0, -10.0, 10.0):
+        shut = render(renderer, blink_left=1.0, blink_right=1.0, head_yaw=yaw)
+        found = landmarker.detect(shut)[0].blendshapes
+        assert (found["eyeBlinkLeft"] + found["eyeBlinkRight"]) / 2 > rest + 0.3, yaw
 
 
 def test_a_missing_gpu_is_a_clear_error() -> None:
