@@ -42,7 +42,7 @@ INVERSION_STEPS = 2
 #: asked. A warp cannot show what a turn uncovers or hides, and the face's outline moves with
 #: a depth field smoother than the mesh, so the landmarker read a turned frame at 0.55-0.65
 #: of the mesh's yaw on every portrait tried (pitch and roll read within 2°). With 1.4 the
-#: demo and eight development portraits read ±5-20° turns within 1.6° but one (2.4°), and
+#: demo and seven development portraits read ±5-20° turns within 1.6° but one (2.4°), and
 #: the errors straddle zero (docs/renderer.md).
 YAW_GAIN = 1.4
 #: Lips closing over the portrait's own opening start to seal when their gap is this share
@@ -138,7 +138,8 @@ class Renderer:
         # The portrait with its eye openings filled in from the lids (``_composite_eyes``).
         self._closed_eyes = rgba(rig.closed_eyes)
         neutral = self._mesh(self._vertex_motion(MotionSequence.neutral(1).values))
-        self._eye_gaps = [float(self._eye(neutral, *ids)[3][0]) for ids in _EYES]
+        # Each eye's own opening (at least a pixel: a portrait may have its eyes shut).
+        self._eye_gaps = [max(1.0, float(self._eye(neutral, *ids)[3][0])) for ids in _EYES]
 
     # -- geometry ---------------------------------------------------------------------------
 
