@@ -50,7 +50,7 @@ def test_watermark_attacks_change_the_clip_and_ours_reads_through_them() -> None
 
     frames = [np.roll(np.ascontiguousarray(data.astronaut()), s, axis=0) for s in range(6)]
     ours = _Ours()
-    ours.key = WatermarkKey(1, bytes(range(32)))
+    ours.keys = [WatermarkKey(1, bytes(range(32)))]
     marked = ours.mark(frames, np.random.default_rng(0))
     recovered, accuracy = ours.read(_Seen(marked))
     assert recovered and accuracy > 0.95
