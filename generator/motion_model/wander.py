@@ -3,7 +3,7 @@
 MotionDiT samples 2-s windows from 0.4 s of the motion before them. That carries what a head
 does within a few seconds (nods on accents, beats, sway), but not the slow turns real speakers
 make over a conversation. Tracked the same way (``talkgate bench motion-stats``), real talking
-videos spread their head yaw 3.1-3.4° over 10 s and 3.7-5.1° over their whole length; the
+videos spread their head yaw a median 3.1° over 10 s and 3.7-5.1° over their whole length; the
 model's own motion spreads 1.3° over 10 s and 2.0° over minutes, and training longer or
 guiding the model towards its prefix does not widen it (docs/motion-model.md).
 
@@ -30,6 +30,8 @@ SPREAD: dict[str, float] = {"head_yaw": 4.2, "head_pitch": 2.0}
 PACE = 0.6
 #: Columns of the motion vector that wander, in :data:`SPREAD`'s order.
 COLUMNS = [MOTION_AXES.index(axis) for axis in SPREAD]
+#: Mixed into the seed, so the wander's noise is its own stream whatever else the seed fixes.
+_STREAM = 0x57A4DE
 
 
 class HeadWander:
@@ -41,7 +43,7 @@ class HeadWander:
     """
 
     def __init__(self, seed: int, fps: float) -> None:
-        self._rng = np.random.default_rng([seed, 0x57A4DE])
+        self._rng = np.random.default_rng([seed, _STREAM])
         pole = math.exp(-PACE / fps)
         self._a = np.array([1.0, -2.0 * pole, pole * pole])
         # An AR(2) with a double pole r has variance σₑ²(1 + r²)/(1 − r²)³; scale to SPREAD.
