@@ -296,17 +296,12 @@ class Renderer:
         ):
             (x0, y0, x1, y1), eye, (top, bottom), gap = self._eye(mesh, upper_ids, lower_ids)
             opening = soft_between(eye, top, bottom)
-            closing = (1 - gap / (SEAL_FROM * source_gap * scale)).clamp(0, 1)
+            closing = _closing(gap, source_gap * scale)
             region = frames[:, :, y0:y1, x0:x1]
             if bool((closing > 0).any()):
-                closed = F.grid_sample(
-                    self._closed_eyes.expand(len(grid), -1, -1, -1),
-                    grid[:, y0:y1, x0:x1],
-                    align_corners=False,
-                    padding_mode="border",
-                )
-                seal = closing[:, None, None, None] * (1 - opening[:, None]) * closed[:, 3:]
-                region += seal * (closed[:, :3] - region)
+                # Only outside the moved lids: what still shows between them stays the eye.
+                weight = closing[:, None, None, None] * (1 - opening[:, None])
+                _seal(region, self._closed_eyes, grid[:, y0:y1, x0:x1], weight)
             at = grid[:, y0:y1, x0:x1] - motion.gaze[:, None, None, :2] * (2.0 / size)
             iris = F.grid_sample(
                 self._irises.expand(len(at), -1, -1, -1),
@@ -388,23 +383,34 @@ class Renderer:
         if self._closed is None:
             return
         gap, scale = _lip_gap(motion, mesh)
-        closing = (1 - gap / (SEAL_FROM * self.rig.source_gap * scale)).clamp(0, 1)
+        closing = _closing(gap, self.rig.source_gap * scale)
         if not bool((closing > 0).any()):
             return
         inner_upper, inner_lower, (x0, y0, x1, y1), mouth = self._mouth_frame(mesh, 4.0)
-        closed = F.grid_sample(
-            self._closed.expand(len(grid), -1, -1, -1),
-            grid[:, y0:y1, x0:x1],
-            align_corners=False,
-            padding_mode="border",
-        )
         region = frames[:, :, y0:y1, x0:x1]
-        region += closing[:, None, None, None] * (closed[:, :3] - region) * closed[:, 3:]
+        _seal(region, self._closed, grid[:, y0:y1, x0:x1], closing[:, None, None, None])
         # Where the lips meet, a thin shadow.
         seam = (mouth.height(inner_upper) + mouth.height(inner_lower)) / 2
         along = ((mouth.u > 0) & (mouth.u < 1)).to(seam.dtype)
         shadow = SEAM_SHADOW * closing[:, None, None] * along * torch.exp(-((mouth.v - seam) ** 2))
         region *= 1.0 - shadow[:, None]
+
+
+def _closing(gap: torch.Tensor, own_gap: torch.Tensor | float) -> torch.Tensor:
+    """How far an opening ``(B,)`` has closed past :data:`SEAL_FROM` of the portrait's own
+    (at the frame's scale): 0 until then, 1 when shut."""
+    return (1 - gap / (SEAL_FROM * own_gap)).clamp(0, 1)
+
+
+def _seal(
+    region: torch.Tensor, filled: torch.Tensor, grid: torch.Tensor, weight: torch.Tensor
+) -> None:
+    """Blend into ``region`` (in place) the portrait with an opening filled in (``filled``,
+    RGBA), sampled through the warp's ``grid`` there, by ``weight`` times its coverage."""
+    closed = F.grid_sample(
+        filled.expand(len(grid), -1, -1, -1), grid, align_corners=False, padding_mode="border"
+    )
+    region += weight * closed[:, 3:] * (closed[:, :3] - region)
 
 
 def _lip_gap(motion: _VertexMotion, mesh: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
