@@ -9,6 +9,8 @@ it starts at, which is what training targets need (a mouth shape per phoneme, in
         said.phones[0]      # Phone(symbol='b', start_s=0.0.., end_s=0.0..)
 
 libespeak-ng keeps global state, so one instance serves a process and calls are serialised.
+Its pitch flutter runs on from one utterance to the next, so the same call can come out a few
+milliseconds different later in a process; only a fresh process repeats a sequence of calls.
 """
 
 from __future__ import annotations

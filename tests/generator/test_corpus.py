@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
 import numpy as np
 import pytest
 
@@ -55,13 +58,9 @@ def test_a_passage_joins_sentences_with_pauses_and_shifted_phones() -> None:
     assert bilabials[-1].start_s > 2 * passage.clean.duration_s / 3  # shifted into place
 
 
-def test_espeak_phone_times_agree_with_forced_alignment() -> None:
-    """On a sample of corpus passages, pocketsphinx aligning the audio against its text puts
-    the bilabial onsets within 20 ms of espeak-ng's own sample-exact times (median |Δ| over
-    57 voices: 16 ms) and neither leads (median Δ: −3 ms; before its times were moved to the
-    centre of pocketsphinx's analysis window, it led by 14 ms). Some alignments fail, more
-    after other tests have used espeak-ng and pocketsphinx (38 of 57 alone; 8 of 16 once in
-    the whole suite, with fewer voices), so the sample is kept large."""
+def _bilabial_onset_differences() -> tuple[int, list[float]]:
+    """pocketsphinx's bilabial onsets minus espeak-ng's, over one passage per second training
+    voice: (passages aligned, differences in seconds)."""
     rng = np.random.default_rng(0)
     espeak, aligner = Espeak(), Aligner()
     sentences = [  # ones pocketsphinx can align: every word in its dictionary
@@ -82,14 +81,26 @@ def test_espeak_phone_times_agree_with_forced_alignment() -> None:
         ours = [p.start_s for p in passage.phones if viseme_of(p.symbol).name == "bilabial"]
         theirs = [p.start_s for p in aligned if viseme_of(p.symbol, "arpabet").name == "bilabial"]
         if len(ours) == len(theirs):
-            differences += list(np.subtract(theirs, ours))
+            differences += [float(d) for d in np.subtract(theirs, ours)]
             aligned_passages += 1
-    assert aligned_passages >= 12 and len(differences) >= 80
+    return aligned_passages, differences
+
+
+def test_espeak_phone_times_agree_with_forced_alignment() -> None:
+    """On a sample of corpus passages, pocketsphinx aligning the audio against its text puts
+    the bilabial onsets within 20 ms of espeak-ng's own sample-exact times (median |Δ| 15.7 ms
+    over 297 onsets) and neither leads (median Δ −2.9 ms; before its times were moved to the
+    centre of pocketsphinx's analysis window, it led by about 15 ms).
+
+    espeak-ng carries its pitch flutter's phase from one utterance to the next, so what it
+    says depends on everything it said before in the process: in one process, eight repeats
+    of this sample read a median Δ of −2.9 to −9.0 ms, and a full suite once read −11.5 ms.
+    A fresh process makes the sample the same in every run."""
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as fresh:
+        aligned_passages, differences = fresh.submit(_bilabial_onset_differences).result()
+    assert aligned_passages >= 30 and len(differences) >= 250
     assert np.median(np.abs(differences)) <= 0.020
-    # The median of 80-100 onsets whose Δ spreads by about 20 ms moves by a few ms from one
-    # sample of aligned passages to the next (one full-suite run read −8.1 ms); the error
-    # this guards against, times at the start of pocketsphinx's window, reads −14 ms.
-    assert abs(np.median(differences)) <= 0.011
+    assert abs(np.median(differences)) <= 0.008
 
 
 def test_augmentation_keeps_the_length_and_changes_the_sound() -> None:
