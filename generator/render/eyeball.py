@@ -5,15 +5,18 @@ the renderer needs both: the base image gets each row of the eye opening continu
 iris from the sclera on either side (a plain colour would show as a grey patch), and the iris
 becomes a sprite whose hidden parts (under the lids) are filled by mirroring the visible
 parts through the iris centre, so a downward look shows a round iris, not one with its top
-sliced off.
+sliced off. Where the portrait shows the iris, the sprite is solved so that an eye at rest
+comes back as the portrait has it.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import torch
 
 from generator import anatomy
-from generator.regions import iris_circle, outline, polygon_mask
+from generator.regions import iris_circle
+from generator.render.curves import CurveFrame, soft_between
 
 _EYES = (
     (anatomy.RIGHT_EYE_UPPER, anatomy.RIGHT_EYE_LOWER, anatomy.RIGHT_IRIS),
@@ -24,29 +27,80 @@ _EYES = (
 def prepare_eyes(image: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Split a framed portrait into an iris-free base and an iris sprite layer.
 
+    The renderer draws an eye as ``base·(1 − o·a) + o·sprite`` (``o`` the opening between the
+    lids, ``a`` the sprite's coverage). Where the portrait shows an iris, the sprite's colour
+    is solved from that equation, so an eye at rest comes back exactly as the portrait has it
+    (with the iris's rim blended over the painted sclera, it came back up to 55 grey levels
+    off along the rim).
+
     Args:
         image: ``(H, W, 3)`` float32 RGB in ``[0, 1]``.
         points: ``(478, 3)`` landmarks in pixels of ``image``.
 
     Returns:
         ``base`` ``(H, W, 3)`` (irises replaced by sclera) and ``irises`` ``(H, W, 4)``
-        (RGB plus coverage, zero away from the iris discs).
+        (RGB premultiplied by coverage, and coverage; zero away from the iris discs).
     """
     base = image.copy()
     irises = np.zeros(image.shape[:2] + (4,), np.float32)
     height, width = image.shape[:2]
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
     for upper, lower, iris in _EYES:
-        opening = polygon_mask((height, width), outline(points, upper, lower))
+        opening = eye_opening(points, upper, lower, (height, width))
         centre, radius = iris_circle(points, iris)
         distance = np.hypot(xs - centre[0], ys - centre[1])
-        disc = np.clip(radius + 0.5 - distance, 0.0, 1.0)
-        _continue_sclera(base, image, opening > 0.5, distance <= radius + 1.0)
+        disc = distance <= radius + 1.0
+        painted = base.copy()
+        _continue_sclera(painted, image, opening > 0.5, disc)
+        fill = (opening * disc)[..., None]
+        base += fill * (painted - base)
         colour = _whole_iris(image, opening, centre, radius, xs, ys)
-        irises[..., :3] += disc[..., None] * colour
         cover = disc * _not_sclera(colour, base, distance, radius, opening > 0.5)
+        sprite = cover[..., None] * colour
+        shown = (opening > 0) & (cover > 0)
+        base[shown], sprite[shown] = _at_rest(
+            image[shown], painted[shown], fill[shown], opening[shown, None], cover[shown, None]
+        )
+        irises[..., :3] += sprite
         irises[..., 3] = np.maximum(irises[..., 3], cover)
     return base, irises
+
+
+def _at_rest(
+    seen: np.ndarray, painted: np.ndarray, fill: np.ndarray, o: np.ndarray, a: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The base and premultiplied sprite ``(N, 3)`` each at pixels the portrait shows of an
+    iris, such that ``base·(1 − o·a) + o·sprite`` is the portrait's pixel ``seen``.
+
+    The base is ``seen`` painted ``fill`` of the way towards the sclera ``painted``, except
+    where the lids half cover a pixel: sclera painted at full strength there could leave it
+    brighter (or darker) than the portrait whatever the sprite adds, so it is painted only
+    as far as lets the pixel come back."""
+    keep = 1 - o * a
+    towards = painted - seen
+    room = np.where(towards > 0, seen, 1 - seen) * o * a
+    cost = np.abs(towards) * keep  # how much of the painted sclera shows, per unit painted
+    most = np.divide(room, cost, out=np.full_like(cost, np.inf), where=cost > 1e-6)
+    base = seen + np.minimum(fill, most.min(axis=1, keepdims=True)) * towards
+    return base, np.clip((seen - base * keep) / o, 0.0, a)
+
+
+def eye_opening(
+    points: np.ndarray, upper: tuple[int, ...], lower: tuple[int, ...], shape: tuple[int, int]
+) -> np.ndarray:
+    """``(H, W)`` in ``[0, 1]``: the opening between an eye's lids exactly as the renderer
+    draws it (:func:`soft_between`; OpenCV's anti-aliased polygon reaches about a pixel
+    further)."""
+    height, width = shape
+    ys, xs = torch.meshgrid(
+        torch.arange(height, dtype=torch.float32),
+        torch.arange(width, dtype=torch.float32),
+        indexing="ij",
+    )
+    top = torch.as_tensor(points[list(upper), :2], dtype=torch.float32)[None]
+    bottom = torch.as_tensor(points[list(lower), :2], dtype=torch.float32)[None]
+    eye = CurveFrame.between(top[:, 0], top[:, -1], torch.stack([xs, ys], dim=-1))
+    return soft_between(eye, eye.height(top), eye.height(bottom))[0].numpy()
 
 
 def _not_sclera(
@@ -61,8 +115,9 @@ def _not_sclera(
         return np.ones_like(distance)
     dark = float(np.median(luminance[core]))
     sclera = opening & (distance > radius + 1.0)
-    bright = float(base[sclera].mean()) if sclera.any() else 1.0
-    excess = np.clip((luminance - dark) / max(bright - dark, 1e-3), 0.0, 1.0)
+    bright = np.full_like(luminance, float(base[sclera].mean()) if sclera.any() else 1.0)
+    bright[opening] = base[opening].mean(axis=-1)  # the sclera painted behind the iris
+    excess = np.clip((luminance - dark) / np.maximum(bright - dark, 1e-3), 0.0, 1.0)
     rim = np.clip((distance - 0.75 * radius) / (0.25 * radius), 0.0, 1.0)
     return 1.0 - rim * excess
 

@@ -101,7 +101,9 @@ class Renderer:
                 None
             ]
 
+        # Premultiplied by coverage, so its rounding offset is too.
         self._irises = rgba(rig.irises)
+        self._irises[:, :3] -= 0.5 * (1 - self._irises[:, 3:])
         self._vertices = tensor(rig.vertices)
         self._basis = tensor(rig.basis).reshape(len(EXPRESSION_MODES), -1)
         self._lid_basis = tensor(rig.lid_basis)
@@ -215,9 +217,7 @@ class Renderer:
         rest = self._rest[:2].reshape(1, 2, grid, grid)
         # Normalising commutes with bilinear upsampling, so it is done on the small grid.
         source = _normalise(_invert(field, rest), size, 1.0)
-        return F.interpolate(
-            source, size=(size, size), mode="bilinear", align_corners=False
-        ).permute(0, 2, 3, 1)
+        return _upsample_twice(source, size).permute(0, 2, 3, 1)
 
     # -- frames -----------------------------------------------------------------------------
 
@@ -309,7 +309,8 @@ class Renderer:
                 align_corners=False,
                 padding_mode="zeros",
             )
-            region += (iris[:, 3:] * opening[:, None]) * (iris[:, :3] - region)
+            shown = opening[:, None]
+            region.mul_(1 - shown * iris[:, 3:]).add_(shown * iris[:, :3])
             blink = motion.coefficients[:, blink_mode, None, None]
             lash = (
                 0.55
@@ -459,6 +460,24 @@ def _invert(field: torch.Tensor, rest: torch.Tensor) -> torch.Tensor:
         step_y = a * residual[:, 1] - c * residual[:, 0]
         source = source - torch.stack([step_x, step_y], dim=1).clamp(-16.0, 16.0)
     return source
+
+
+def _upsample_twice(field: torch.Tensor, size: int) -> torch.Tensor:
+    """A ``(B, C, h, h)`` field sampled at the centres of 2×2 pixel blocks, bilinearly at
+    every pixel of a ``size``-pixel frame, ``(B, C, size, size)``. The outermost pixels lie a
+    quarter block beyond the outermost samples: the field's trend is carried on there, where
+    ``F.interpolate`` holds it flat and so sampled the frame's outer rows and columns half a
+    pixel inwards (up to 23 grey levels off in a still frame)."""
+    padded = F.pad(field, (1, 1, 1, 1), mode="replicate")
+    padded[..., :, 0] = 2 * padded[..., :, 1] - padded[..., :, 2]
+    padded[..., :, -1] = 2 * padded[..., :, -2] - padded[..., :, -3]
+    padded[..., 0, :] = 2 * padded[..., 1, :] - padded[..., 2, :]
+    padded[..., -1, :] = 2 * padded[..., -2, :] - padded[..., -3, :]
+    height, width = field.shape[-2:]
+    grown = F.interpolate(
+        padded, size=(2 * height + 4, 2 * width + 4), mode="bilinear", align_corners=False
+    )
+    return grown[..., 2 : 2 + size, 2 : 2 + size]
 
 
 def _normalise(points: torch.Tensor, side: int, step: float) -> torch.Tensor:
