@@ -464,20 +464,19 @@ def _invert(field: torch.Tensor, rest: torch.Tensor) -> torch.Tensor:
 
 def _upsample_twice(field: torch.Tensor, size: int) -> torch.Tensor:
     """A ``(B, C, h, h)`` field sampled at the centres of 2×2 pixel blocks, bilinearly at
-    every pixel of a ``size``-pixel frame, ``(B, C, size, size)``. The outermost pixels lie a
-    quarter block beyond the outermost samples: the field's trend is carried on there, where
+    every pixel of a ``size``-pixel frame, ``(B, C, size, size)``. The outermost pixels lie
+    past the outermost samples: the field's trend is carried on there, where
     ``F.interpolate`` holds it flat and so sampled the frame's outer rows and columns half a
     pixel inwards (up to 23 grey levels off in a still frame)."""
-    padded = F.pad(field, (1, 1, 1, 1), mode="replicate")
-    padded[..., :, 0] = 2 * padded[..., :, 1] - padded[..., :, 2]
-    padded[..., :, -1] = 2 * padded[..., :, -2] - padded[..., :, -3]
-    padded[..., 0, :] = 2 * padded[..., 1, :] - padded[..., 2, :]
-    padded[..., -1, :] = 2 * padded[..., -2, :] - padded[..., -3, :]
-    height, width = field.shape[-2:]
-    grown = F.interpolate(
-        padded, size=(2 * height + 4, 2 * width + 4), mode="bilinear", align_corners=False
-    )
-    return grown[..., 2 : 2 + size, 2 : 2 + size]
+    grown = F.interpolate(field, scale_factor=2.0, mode="bilinear", align_corners=False)
+    if size > grown.shape[-1]:  # an odd size: one more row and column
+        grown = F.pad(grown, (0, 1, 0, 1))
+    grown[..., :, 0] = 2 * grown[..., :, 1] - grown[..., :, 2]
+    grown[..., 0, :] = 2 * grown[..., 1, :] - grown[..., 2, :]
+    for last in range(2 * field.shape[-1] - 1, size):  # past the last sample's centre
+        grown[..., :, last] = 2 * grown[..., :, last - 1] - grown[..., :, last - 2]
+        grown[..., last, :] = 2 * grown[..., last - 1, :] - grown[..., last - 2, :]
+    return grown
 
 
 def _normalise(points: torch.Tensor, side: int, step: float) -> torch.Tensor:
