@@ -80,6 +80,24 @@ def _curve(q: np.ndarray, indices: tuple[int, ...]) -> tuple[np.ndarray, np.ndar
     return xy[order, 0], xy[order, 1]
 
 
+def _lid_weights(
+    q: np.ndarray, upper_ids: tuple[int, ...], lower_ids: tuple[int, ...]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """How much each point moves with one eye's upper and with its lower lid (1 on the lid,
+    less and less on the skin above or below, 0 beyond the corners), and where it lies
+    between the corners (0 → 1)."""
+    x, y = q[:, 0], q[:, 1]
+    cx, cy = _curve(q, upper_ids)
+    fx, fy = _curve(q, lower_ids)
+    inside = ((x > cx[0]) & (x < cx[-1])).astype(float)
+    above = np.interp(x, cx, cy) - y
+    below = y - np.interp(x, fx, fy)
+    upper_w = np.where(above >= -0.01, 1.0 - _smoothstep(above, 0.05, 0.3), 0.0) * inside
+    lower_w = np.where(below >= -0.01, 1.0 - _smoothstep(below, 0.05, 0.3), 0.0) * inside
+    along = np.clip((x - cx[0]) / (cx[-1] - cx[0]), 0.0, 1.0)
+    return upper_w, lower_w, along
+
+
 def _lid_shift(
     q: np.ndarray,
     upper_ids: tuple[int, ...],
@@ -89,37 +107,51 @@ def _lid_shift(
 ) -> np.ndarray:
     """Move one eye's upper lid up by ``up`` and lower lid down by ``down`` (face units),
     with the skin above and below following less and less."""
-    x, y = q[:, 0], q[:, 1]
-    cx, cy = _curve(q, upper_ids)
-    fx, fy = _curve(q, lower_ids)
-    inside = ((x > cx[0]) & (x < cx[-1])).astype(float)
-    above = np.interp(x, cx, cy) - y
-    below = y - np.interp(x, fx, fy)
+    upper_w, lower_w, _ = _lid_weights(q, upper_ids, lower_ids)
     shift = np.zeros((len(q), 3))
-    upper_w = np.where(above >= -0.01, 1.0 - _smoothstep(above, 0.05, 0.3), 0.0)
-    lower_w = np.where(below >= -0.01, 1.0 - _smoothstep(below, 0.05, 0.3), 0.0)
-    shift[:, 1] = (-up * upper_w + down * lower_w) * inside
+    shift[:, 1] = -up * upper_w + down * lower_w
+    shift[anatomy.MESH_POINTS :] = 0.0
+    return shift
+
+
+def _lid_slide(
+    q: np.ndarray,
+    upper_ids: tuple[int, ...],
+    lower_ids: tuple[int, ...],
+    upper: float,
+    lower: float,
+) -> np.ndarray:
+    """Slide one eye's lids towards the image's right, the upper by ``upper`` and the lower
+    by ``lower`` (face units) at the eye's middle, less towards its corners, which stay."""
+    upper_w, lower_w, along = _lid_weights(q, upper_ids, lower_ids)
+    shift = np.zeros((len(q), 3))
+    shift[:, 0] = (upper * upper_w + lower * lower_w) * np.sin(np.pi * along)
     shift[anatomy.MESH_POINTS :] = 0.0
     return shift
 
 
 #: How far each lid follows the iris when the eyes look up or down (upper, lower).
 LID_FOLLOWS_GAZE = (0.9, 0.4)
+#: How far each lid's middle follows the iris when the eyes look aside (upper, lower): the
+#: cornea's bulge carries the lid's peak along with it.
+LID_FOLLOWS_GAZE_ASIDE = (0.3, 0.15)
+
+_BOTH_EYES = (
+    (anatomy.RIGHT_EYE_UPPER, anatomy.RIGHT_EYE_LOWER),
+    (anatomy.LEFT_EYE_UPPER, anatomy.LEFT_EYE_LOWER),
+)
 
 
 def gaze_lid_basis(points: np.ndarray, frame: FaceFrame) -> np.ndarray:
-    """Lid displacement per face unit of downward iris travel, ``(478, 3)`` image pixels per
-    face unit: the lids ride with the eyeball, so looking down lowers the upper lid."""
+    """Lid displacement per face unit of iris travel towards the image's right and
+    downwards, ``(2, 478, 3)`` image pixels per face unit: the lids ride with the eyeball, so
+    looking down lowers the upper lid and looking aside carries the lids' middles along."""
     q = frame.to_face(points.astype(np.float64))
+    aside_upper, aside_lower = LID_FOLLOWS_GAZE_ASIDE
     upper, lower = LID_FOLLOWS_GAZE
-    shift = sum(
-        _lid_shift(q, *eye, up=-upper, down=lower)
-        for eye in (
-            (anatomy.RIGHT_EYE_UPPER, anatomy.RIGHT_EYE_LOWER),
-            (anatomy.LEFT_EYE_UPPER, anatomy.LEFT_EYE_LOWER),
-        )
-    )
-    return frame.vectors_to_image(shift).astype(np.float32)
+    aside = sum(_lid_slide(q, *eye, upper=aside_upper, lower=aside_lower) for eye in _BOTH_EYES)
+    down = sum(_lid_shift(q, *eye, up=-upper, down=lower) for eye in _BOTH_EYES)
+    return frame.vectors_to_image(np.stack([aside, down])).astype(np.float32)
 
 
 def expression_basis(points: np.ndarray, frame: FaceFrame) -> np.ndarray:

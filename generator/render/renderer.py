@@ -163,8 +163,8 @@ class Renderer:
         gaze = self.rig.eyeball_radius * gaze_face @ self.rig.frame.rotation.T
         coefficients = torch.as_tensor(motion[:, :k], device=self.device)
         expression = (coefficients @ self._basis).reshape(len(motion), -1, 3)
-        look_down = self.rig.eyeball_radius / self.rig.frame.unit * -np.sin(gaze_pitch)
-        expression += self._tensor(look_down)[:, None, None] * self._lid_basis
+        travel = self.rig.eyeball_radius / self.rig.frame.unit * gaze_face[:, :2]
+        expression += torch.einsum("bk,kvc->bvc", self._tensor(travel), self._lid_basis)
         return _VertexMotion(
             expression, self._tensor(linear), self._tensor(shift), self._tensor(gaze), coefficients
         )

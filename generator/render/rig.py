@@ -63,7 +63,8 @@ class Rig:
         vertices: ``(V, 3)`` neutral landmarks then the still anchor vertex, in pixels.
         triangles: ``(T, 3)`` vertex indices of the mesh's triangles.
         basis: ``(K, V, 3)`` expression displacements in pixels (zero on the anchor).
-        lid_basis: ``(V, 3)`` lid displacement per face unit of downward iris travel.
+        lid_basis: ``(2, V, 3)`` lid displacement per face unit of iris travel towards the
+            image's right and downwards.
         frame: the face's frame (pose, centre, unit).
         pivot: ``(3,)`` the head's rotation centre, in pixels.
         rest: ``(3, h*w)`` every half-grid pixel's position and depth, in pixels.
@@ -164,7 +165,7 @@ def build_rig(model: FaceModel) -> Rig:
         vertices=vertices.astype(np.float32),
         triangles=triangles,
         basis=basis,
-        lid_basis=np.concatenate([gaze_lid_basis(points, frame), still[0]]),
+        lid_basis=np.concatenate([gaze_lid_basis(points, frame), still[:2]], axis=1),
         frame=frame,
         pivot=_pivot(points, frame).astype(np.float32),
         rest=np.stack([gx.ravel(), gy.ravel(), depth.ravel()]).astype(np.float32),

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from generator import FaceLandmarker, GeneratorError
+from generator import FaceLandmarker, GeneratorError, anatomy
 from generator.face_model import FaceModel
 from generator.motion import MotionSequence
 from generator.pipeline import resolve_device
@@ -116,6 +116,15 @@ def test_gaze_moves_the_irises_and_the_landmarker_follows(
     assert np.all(shift > 4)
     found = landmarker.detect(render(renderer, gaze_yaw=20.0))[0]
     assert np.all(found.points[[468, 473], 0] - model.face.points[[468, 473], 0] > 3)
+
+
+def test_looking_aside_carries_the_lids_middles_and_not_their_corners(
+    renderer: Renderer, model: FaceModel
+) -> None:
+    moved = renderer.landmarks(pose(gaze_yaw=20.0))[0] - model.face.points
+    for lid in (anatomy.RIGHT_EYE_UPPER, anatomy.LEFT_EYE_UPPER):
+        assert moved[lid[len(lid) // 2], 0] > 1.0  # about 0.3 of the iris's 5.8 px
+        assert np.abs(moved[[lid[0], lid[-1]], :2]).max() < 0.05
 
 
 def test_blink_shuts_the_eye_so_a_blink_reads_turned_or_not(
