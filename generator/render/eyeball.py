@@ -46,7 +46,7 @@ def prepare_eyes(image: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.
     height, width = image.shape[:2]
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
     for upper, lower, iris in _EYES:
-        opening = eye_opening(points, upper, lower, (height, width))
+        opening = _eye_opening(points, upper, lower, (height, width))
         centre, radius = iris_circle(points, iris)
         distance = np.hypot(xs - centre[0], ys - centre[1])
         disc = distance <= radius + 1.0
@@ -85,7 +85,7 @@ def _at_rest(
     return base, np.clip((seen - base * keep) / o, 0.0, a)
 
 
-def eye_opening(
+def _eye_opening(
     points: np.ndarray, upper: tuple[int, ...], lower: tuple[int, ...], shape: tuple[int, int]
 ) -> np.ndarray:
     """``(H, W)`` in ``[0, 1]``: the opening between an eye's lids exactly as the renderer
