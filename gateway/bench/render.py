@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 from scipy.stats import spearmanr
 
-from gateway.bench.report import Metric, Row, Section, Timing, measure
+from gateway.bench.report import Metric, Row, Section, Timing, measure, psnr
 from gateway.demo import demo_portrait
 from gateway.models import open_embedder, open_landmarker
 from gateway.pictures import contact_sheet, save_png
@@ -161,11 +161,6 @@ def run_closed_loop(
     return result
 
 
-def _psnr(a: np.ndarray, b: np.ndarray) -> float:
-    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
-    return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
-
-
 def _segment(the_sweep: Sweep, axis: str) -> slice:
     for name, start, stop in the_sweep.segments:
         if name == axis:
@@ -181,7 +176,7 @@ def quality_metrics(
     neutral = renderer.render(MotionSequence.neutral(1).values)[0].numpy()
     metrics = [
         Metric.at_least(
-            "neutral render vs. framed portrait (PSNR)", _psnr(neutral, model.image), "dB", 40
+            "neutral render vs. framed portrait (PSNR)", psnr(neutral, model.image), "dB", 40
         ),
         Metric.at_most(
             "landmark error over the sweep (lips, eyes, oval; mean)",

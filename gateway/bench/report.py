@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class Timing:
@@ -128,6 +130,16 @@ class Report:
     machine: dict[str, Any]
     generated: str
     sections: list[Section]
+
+
+#: What :func:`psnr` reports for identical images (JSON has no infinity).
+IDENTICAL_PSNR_DB = 100.0
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    """Peak signal-to-noise ratio of two 8-bit images (either may be float), in dB."""
+    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
+    return IDENTICAL_PSNR_DB if mse == 0 else 10 * float(np.log10(255.0**2 / mse))
 
 
 def describe_machine() -> dict[str, Any]:

@@ -26,7 +26,7 @@ from PIL import Image
 from skimage.metrics import structural_similarity
 
 from gateway.bench.portraits import _images
-from gateway.bench.report import Metric, Row, Section, Table, Timing, measure
+from gateway.bench.report import Metric, Row, Section, Table, Timing, measure, psnr
 from gateway.datasets import fetch_dataset, load_manifest
 from gateway.errors import DatasetError
 from gateway.models import open_landmarker
@@ -252,11 +252,6 @@ def _luma(frame: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
 
 
-def _psnr(a: np.ndarray, b: np.ndarray) -> float:
-    mse = float(np.mean((a.astype(np.float64) - b) ** 2))
-    return 100.0 if mse == 0 else 10 * math.log10(255**2 / mse)
-
-
 def _jpeg(frame: np.ndarray, quality: int = 75) -> np.ndarray:
     buffer = io.BytesIO()
     Image.fromarray(frame).save(buffer, "JPEG", quality=quality)
@@ -322,8 +317,8 @@ def _run_trials(settings: Settings, trials: list[_Trial]) -> tuple[dict[str, _Ta
             marked = trial.method.mark(part, rng)
             tally = tallies[trial.label]
             for original, copy in list(zip(part, marked, strict=True))[:: max(1, len(part) // 5)]:
-                tally.psnr.append(_psnr(_luma(original), _luma(copy)))
-                tally.psnr_rgb.append(_psnr(original, copy))
+                tally.psnr.append(psnr(_luma(original), _luma(copy)))
+                tally.psnr_rgb.append(psnr(original, copy))
                 tally.ssim.append(structural_similarity(_luma(original), _luma(copy)))
             attacked = {"none": _Seen(marked)} | {a.name: a.apply(marked) for a in ATTACKS}
             for attack, seen in attacked.items():

@@ -57,7 +57,7 @@ def prepare_eyes(image: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.
         colour = _whole_iris(image, opening, centre, radius, xs, ys)
         cover = disc * _not_sclera(colour, base, distance, radius, opening > 0.5)
         sprite = cover[..., None] * colour
-        shown = (opening > 0) & (cover > 0)
+        shown = (opening > 0) & disc
         base[shown], sprite[shown] = _at_rest(
             image[shown], painted[shown], fill[shown], opening[shown, None], cover[shown, None]
         )
@@ -70,12 +70,12 @@ def _at_rest(
     seen: np.ndarray, painted: np.ndarray, fill: np.ndarray, o: np.ndarray, a: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """The base and premultiplied sprite ``(N, 3)`` each at pixels the portrait shows of an
-    iris, such that ``base·(1 − o·a) + o·sprite`` is the portrait's pixel ``seen``.
+    iris's disc, such that ``base·(1 − o·a) + o·sprite`` is the portrait's pixel ``seen``.
 
     The base is ``seen`` painted ``fill`` of the way towards the sclera ``painted``, except
-    where the lids half cover a pixel: sclera painted at full strength there could leave it
-    brighter (or darker) than the portrait whatever the sprite adds, so it is painted only
-    as far as lets the pixel come back."""
+    where sclera painted at full strength would leave the pixel brighter (or darker) than
+    the portrait whatever the sprite adds: where the lids half cover it, or where it is
+    sclera already (``a`` 0). There it is painted only as far as lets the pixel come back."""
     keep = 1 - o * a
     towards = painted - seen
     room = np.where(towards > 0, seen, 1 - seen) * o * a

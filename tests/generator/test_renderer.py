@@ -33,12 +33,11 @@ def render(renderer: Renderer, **axes: float) -> np.ndarray:
 
 
 def test_no_motion_gives_the_portrait_back(renderer: Renderer, model: FaceModel) -> None:
-    """Eyes and frame edges included: the irises' rims came back up to 55 grey levels off,
-    and the outermost rows and columns up to 23 (51.6 dB); now 84 dB."""
+    """Eyes and frame edges included, to within a grey level (it comes back bit for bit here):
+    the irises' rims came back up to 55 grey levels off, and the outermost rows and columns
+    up to 23 (51.6 dB PSNR)."""
     frame = render(renderer)
-    error = np.abs(frame.astype(float) - model.image)
-    psnr = 10 * np.log10(255**2 / np.mean(error**2))
-    assert psnr > 70 and error.max() <= 16
+    assert np.abs(frame.astype(int) - model.image).max() <= 1
     np.testing.assert_allclose(renderer.landmarks(pose())[0], model.face.points, atol=1e-3)
 
 
