@@ -2,7 +2,8 @@
 
 Per batch of frames:
 
-1. Vertex motion: expression (one matrix product with the basis), gaze, then the head's
+1. Vertex motion: expression (one matrix product with the basis), gaze (the irises, and the
+   lids riding with them), then the head's
    rotation (yaw times :data:`YAW_GAIN`), scale and translation about a pivot behind the
    face, using landmark depth.
 2. A forward displacement field on a half-resolution grid: the expression field interpolated
@@ -11,10 +12,12 @@ Per batch of frames:
 3. Backward warp by Newton inversion of the forward field (two ``grid_sample`` steps),
    upsampled, then one ``grid_sample`` of the portrait.
 4. Compositing what a warp cannot make: the mouth interior (cavity, teeth, tongue) where the
-   lips part, lips sealed where they press shut over the portrait's own open mouth, the
-   irises moved for gaze within the eye openings, lash shadow on closing lids.
+   lips part, lips sealed where they press shut over the portrait's own open mouth, eyes
+   sealed where the lids shut, the irises moved for gaze within the eye openings, lash
+   shadow on closing lids.
 
-At zero motion every field is exactly zero, so the portrait comes back unchanged.
+At zero motion every field is exactly zero and the eyes composite back to the portrait's own
+pixels, so the portrait comes back unchanged.
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@ Built once from a :class:`~generator.face_model.FaceModel` with numpy and OpenCV
   rigid weight (1 on the head and hair, falling off smoothly to 0 on the background, the body
   and the image border);
 - the portrait with its irises replaced by sclera (the base texture) and the irises as whole
-  discs in a separate layer, so gaze can move them (``generator.render.eyeball``);
+  discs in a separate, premultiplied layer, so gaze can move them and an eye at rest is the
+  portrait's (``generator.render.eyeball``);
 - colours for the mouth interior, matched to the portrait.
 """
 
