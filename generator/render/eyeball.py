@@ -7,10 +7,17 @@ becomes a sprite whose hidden parts (under the lids) are filled by mirroring the
 parts through the iris centre, so a downward look shows a round iris, not one with its top
 sliced off. Where the portrait shows the iris, the sprite is solved so that an eye at rest
 comes back as the portrait has it.
+
+A catchlight (the light's reflection in the cornea) is lifted off the sprite into a layer of
+its own: it trails the iris by :data:`CATCHLIGHT_TRAVEL`, as a reflection in a curved cornea
+does, instead of riding on the iris like a painted spot.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+import cv2
 import numpy as np
 import torch
 
@@ -23,26 +30,46 @@ _EYES = (
     (anatomy.LEFT_EYE_UPPER, anatomy.LEFT_EYE_LOWER, anatomy.LEFT_IRIS),
 )
 
+#: How far a catchlight moves per pixel the iris moves. It is the light's reflection in the
+#: cornea, so it moves with the cornea's centre of curvature, which lies about half as far
+#: from the eye's centre of rotation as the iris does (5.8 mm against 10-12 mm in
+#: Gullstrand's schematic eye). Riding on the iris it looked painted on.
+CATCHLIGHT_TRAVEL = 0.5
+#: How much brighter than the iris's median a pixel in the iris's core must be to count as
+#: part of a catchlight (RGB mean, 0-1).
+CATCHLIGHT_EXCESS = 0.2
 
-def prepare_eyes(image: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Split a framed portrait into an iris-free base and an iris sprite layer.
 
-    The renderer draws an eye as ``base·(1 − o·a) + o·sprite`` (``o`` the opening between the
-    lids, ``a`` the sprite's coverage). Where the portrait shows an iris, the sprite's colour
-    is solved from that equation, so an eye at rest comes back exactly as the portrait has it
-    (with the iris's rim blended over the painted sclera, it came back up to 55 grey levels
-    off along the rim).
+class PreparedEyes(NamedTuple):
+    """A framed portrait split for moving its eyes (see :func:`prepare_eyes`)."""
+
+    base: np.ndarray
+    irises: np.ndarray
+    catchlights: np.ndarray
+
+
+def prepare_eyes(image: np.ndarray, points: np.ndarray) -> PreparedEyes:
+    """Split a framed portrait into an iris-free base, an iris sprite layer and a catchlight
+    layer.
+
+    The renderer draws an eye as ``base·(1 − o·a) + o·sprite``, then the catchlight layer over
+    that the same way (``o`` the opening between the lids, ``a`` a layer's coverage). Where
+    the portrait shows an iris, the layers' colours are solved from those equations, so an eye
+    at rest comes back exactly as the portrait has it (with the iris's rim blended over the
+    painted sclera, it came back up to 55 grey levels off along the rim).
 
     Args:
         image: ``(H, W, 3)`` float32 RGB in ``[0, 1]``.
         points: ``(478, 3)`` landmarks in pixels of ``image``.
 
     Returns:
-        ``base`` ``(H, W, 3)`` (irises replaced by sclera) and ``irises`` ``(H, W, 4)``
-        (RGB premultiplied by coverage, and coverage; zero away from the iris discs).
+        ``base`` ``(H, W, 3)`` (irises replaced by sclera); ``irises`` and ``catchlights``
+        ``(H, W, 4)`` each (RGB premultiplied by coverage, and coverage; zero away from the
+        iris discs and their catchlights).
     """
     base = image.copy()
     irises = np.zeros(image.shape[:2] + (4,), np.float32)
+    catchlights = np.zeros_like(irises)
     height, width = image.shape[:2]
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
     for upper, lower, iris in _EYES:
@@ -61,9 +88,48 @@ def prepare_eyes(image: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.
         base[shown], sprite[shown] = _at_rest(
             image[shown], painted[shown], fill[shown], opening[shown, None], cover[shown, None]
         )
+        light = _catchlight(image, colour, opening, distance < 0.8 * radius)
+        if light.any():
+            below = base[light] * (1 - cover[light, None]) + cover[light, None] * colour[light]
+            sprite[light] = cover[light, None] * colour[light]
+            catchlights[light] = _over(image[light], below)
         irises[..., :3] += sprite
         irises[..., 3] = np.maximum(irises[..., 3], cover)
-    return base, irises
+    return PreparedEyes(base, irises, catchlights)
+
+
+def _catchlight(
+    image: np.ndarray, colour: np.ndarray, opening: np.ndarray, core: np.ndarray
+) -> np.ndarray:
+    """Where an iris's catchlight is, ``(H, W)`` bool; ``colour`` is repainted there, in
+    place, with the iris around it. A pixel's ring is included, for the catchlight's halo;
+    :func:`_over` gives those pixels only the coverage they need."""
+    inside = core & (opening >= 1.0)
+    if not inside.any():
+        return inside
+    luminance = image.mean(axis=-1)
+    bright = inside & (luminance > np.median(luminance[inside]) + CATCHLIGHT_EXCESS)
+    if not bright.any():
+        return bright
+    light = inside & cv2.dilate(bright.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    pixels = np.clip(colour * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    filled = cv2.inpaint(pixels, light.astype(np.uint8), 2, cv2.INPAINT_TELEA)
+    colour[light] = filled[light] / np.float32(255.0)
+    # The halo's darker pixels stay on the iris: lifting them would carry dark spots along.
+    return light & (image.mean(axis=-1) > colour.mean(axis=-1))
+
+
+def _over(seen: np.ndarray, below: np.ndarray) -> np.ndarray:
+    """The least-covering premultiplied layer ``(N, 4)`` that, drawn over ``below``
+    (``below·(1 − g) + layer``), gives ``seen`` (``(N, 3)`` each, in ``[0, 1]``)."""
+    brighter = np.divide(
+        seen - below, 1 - below, out=np.zeros_like(seen), where=(seen > below) & (below < 1)
+    )
+    darker = np.divide(
+        below - seen, below, out=np.zeros_like(seen), where=(seen < below) & (below > 0)
+    )
+    coverage = np.clip(np.maximum(brighter, darker).max(axis=1, keepdims=True), 0.0, 1.0)
+    return np.concatenate([seen - below * (1 - coverage), coverage], axis=1)
 
 
 def _at_rest(

@@ -13,8 +13,8 @@ Per batch of frames:
    upsampled, then one ``grid_sample`` of the portrait.
 4. Compositing what a warp cannot make: the mouth interior (cavity, teeth, tongue) where the
    lips part, lips sealed where they press shut over the portrait's own open mouth, eyes
-   sealed where the lids shut, the irises moved for gaze within the eye openings, lash
-   shadow on closing lids.
+   sealed where the lids shut, the irises (and, half as far, their catchlights) moved for
+   gaze within the eye openings, lash shadow on closing lids.
 
 At zero motion every field is exactly zero and the eyes composite back to the portrait's own
 pixels, so the portrait comes back unchanged.
@@ -35,6 +35,7 @@ from generator.face_model import FaceModel
 from generator.motion import EXPRESSION_MODES, MotionSequence
 from generator.pose_fit import MEDIAPIPE_TO_IMAGE
 from generator.render.curves import CurveFrame, soft_between
+from generator.render.eyeball import CATCHLIGHT_TRAVEL
 from generator.render.mouth import drawn_interior, own_interior
 from generator.render.rig import Rig, build_rig
 
@@ -97,16 +98,16 @@ class Renderer:
         # Colour values are kept as 255·value (+0.5 on the base, so uint8 truncation rounds).
         self._base = tensor(rig.base * 255.0 + 0.5).permute(2, 0, 1)[None]
 
-        def rgba(layer: np.ndarray) -> torch.Tensor:
-            """A ``(size, size, 4)`` layer as 255·RGB + 0.5 and its coverage, ``(1, 4, S, S)``."""
+        def rgba(layer: np.ndarray, premultiplied: bool = False) -> torch.Tensor:
+            """A ``(size, size, 4)`` layer as 255·RGB plus the base's rounding offset (times
+            coverage where RGB is premultiplied by it, as it is then), and coverage,
+            ``(1, 4, S, S)``."""
             scaled = layer * np.array([255.0, 255.0, 255.0, 1.0], np.float32)
-            return tensor(scaled + np.array([0.5, 0.5, 0.5, 0.0], np.float32)).permute(2, 0, 1)[
-                None
-            ]
+            scaled[..., :3] += 0.5 * layer[..., 3:] if premultiplied else 0.5
+            return tensor(scaled).permute(2, 0, 1)[None]
 
-        # Premultiplied by coverage, so its rounding offset is too.
-        self._irises = rgba(rig.irises)
-        self._irises[:, :3] -= 0.5 * (1 - self._irises[:, 3:])
+        self._irises = rgba(rig.irises, premultiplied=True)
+        self._catchlights = rgba(rig.catchlights, premultiplied=True)
         self._vertices = tensor(rig.vertices)
         self._basis = tensor(rig.basis).reshape(len(EXPRESSION_MODES), -1)
         self._lid_basis = tensor(rig.lid_basis)
@@ -284,8 +285,9 @@ class Renderer:
         mesh: torch.Tensor,
         grid: torch.Tensor,
     ) -> None:
-        """Irises moved by gaze, clipped to each eye's opening; lids closing past
-        :data:`SEAL_FROM` of the portrait's own opening seal it; lash shadow on closing lids.
+        """Irises moved by gaze, and their catchlights half as far, clipped to each eye's
+        opening; lids closing past :data:`SEAL_FROM` of the portrait's own opening seal it;
+        lash shadow on closing lids.
 
         A warp squeezes the opening between closing lids into a sliver, and its inverse is
         not exact where the field folds, so shut eyes showed a jagged strip of sclera (the
@@ -305,15 +307,17 @@ class Renderer:
                 # Only outside the moved lids: what still shows between them stays the eye.
                 weight = closing[:, None, None, None] * (1 - opening[:, None])
                 _seal(region, self._closed_eyes, grid[:, y0:y1, x0:x1], weight)
-            at = grid[:, y0:y1, x0:x1] - motion.gaze[:, None, None, :2] * (2.0 / size)
-            iris = F.grid_sample(
-                self._irises.expand(len(at), -1, -1, -1),
-                at,
-                align_corners=False,
-                padding_mode="zeros",
-            )
             shown = opening[:, None]
-            region.mul_(1 - shown * iris[:, 3:]).add_(shown * iris[:, :3])
+            travel = motion.gaze[:, None, None, :2] * (2.0 / size)
+            for layer, share in ((self._irises, 1.0), (self._catchlights, CATCHLIGHT_TRAVEL)):
+                at = grid[:, y0:y1, x0:x1] - share * travel
+                moved = F.grid_sample(
+                    layer.expand(len(at), -1, -1, -1),
+                    at,
+                    align_corners=False,
+                    padding_mode="zeros",
+                )
+                region.mul_(1 - shown * moved[:, 3:]).add_(shown * moved[:, :3])
             blink = motion.coefficients[:, blink_mode, None, None]
             lash = (
                 0.55

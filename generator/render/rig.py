@@ -9,9 +9,9 @@ Built once from a :class:`~generator.face_model.FaceModel` with numpy and OpenCV
 - each pixel's depth (landmark depth inside the mesh, smoothly extended outside) and its
   rigid weight (1 on the head and hair, falling off smoothly to 0 on the background, the body
   and the image border);
-- the portrait with its irises replaced by sclera (the base texture) and the irises as whole
-  discs in a separate, premultiplied layer, so gaze can move them and an eye at rest is the
-  portrait's (``generator.render.eyeball``);
+- the portrait with its irises replaced by sclera (the base texture), and the irises as whole
+  discs and their catchlights in separate, premultiplied layers, so gaze can move them and an
+  eye at rest is the portrait's (``generator.render.eyeball``);
 - colours for the mouth interior, matched to the portrait.
 """
 
@@ -60,7 +60,9 @@ class Rig:
     Attributes:
         size: the frame's side in pixels; the fields below live on a ``size // 2`` grid.
         base: ``(size, size, 3)`` float32 RGB in ``[0, 1]``, irises painted over.
-        irises: ``(size, size, 4)`` float32, each iris as a whole disc: RGB and coverage.
+        irises: ``(size, size, 4)`` float32, each iris as a whole disc: RGB premultiplied by
+            coverage, and coverage.
+        catchlights: ``(size, size, 4)`` float32, the irises' catchlights, the same way.
         vertices: ``(V, 3)`` neutral landmarks then the still anchor vertex, in pixels.
         triangles: ``(T, 3)`` vertex indices of the mesh's triangles.
         basis: ``(K, V, 3)`` expression displacements in pixels (zero on the anchor).
@@ -91,6 +93,7 @@ class Rig:
     size: int
     base: np.ndarray
     irises: np.ndarray
+    catchlights: np.ndarray
     vertices: np.ndarray
     triangles: np.ndarray
     basis: np.ndarray
@@ -155,14 +158,15 @@ def build_rig(model: FaceModel) -> Rig:
     iris_radius = np.mean(
         [iris_circle(points, iris)[1] for iris in (anatomy.RIGHT_IRIS, anatomy.LEFT_IRIS)]
     )
-    base, irises = prepare_eyes(image, points)
+    eyes = prepare_eyes(image, points)
     source_gap = float(np.linalg.norm(points[14, :2] - points[13, :2]))
     mouth_width = float(np.linalg.norm(points[308, :2] - points[78, :2]))
     mouth_open = source_gap >= OPEN_MOUTH_SHARE * mouth_width
     return Rig(
         size=size,
-        base=base,
-        irises=irises,
+        base=eyes.base,
+        irises=eyes.irises,
+        catchlights=eyes.catchlights,
         vertices=vertices.astype(np.float32),
         triangles=triangles,
         basis=basis,
@@ -179,8 +183,8 @@ def build_rig(model: FaceModel) -> Rig:
         mouth_width=mouth_width,
         mouth_open=mouth_open,
         teeth_split=teeth_split(model.image, points) if mouth_open else 1.0,
-        closed_mouth=_filled_in(base, model.masks.mouth_interior) if mouth_open else None,
-        closed_eyes=_filled_in(base, model.masks.eyes, rim=3),
+        closed_mouth=_filled_in(eyes.base, model.masks.mouth_interior) if mouth_open else None,
+        closed_eyes=_filled_in(eyes.base, model.masks.eyes, rim=3),
         colours=_mouth_colours(model),
     )
 

@@ -126,6 +126,27 @@ def test_looking_aside_carries_the_lids_middles_and_not_their_corners(
         assert np.abs(moved[[lid[0], lid[-1]], :2]).max() < 0.05
 
 
+def test_a_catchlight_trails_the_iris_by_half_its_travel(
+    renderer: Renderer, model: FaceModel
+) -> None:
+    """The light's reflection is on the cornea, not painted on the iris: the portrait's
+    brightest catchlight pixel trails the iris by half its travel, instead of riding along
+    with it as before."""
+    cover = renderer.rig.catchlights[..., 3]
+    for gaze in (-20.0, 20.0):
+        frame = render(renderer, gaze_yaw=gaze).astype(float).mean(axis=-1)
+        travel = renderer.landmarks(pose(gaze_yaw=gaze))[0] - model.face.points
+        for iris in (anatomy.RIGHT_IRIS, anatomy.LEFT_IRIS):
+            centre = model.face.points[iris[0], :2]
+            ys, xs = np.nonzero(cover > 0.5)
+            near = np.hypot(xs - centre[0], ys - centre[1]) < 8
+            brightest = np.argmax(cover[ys[near], xs[near]])
+            light = np.array([xs[near][brightest], ys[near][brightest]], float)
+            step = travel[iris[0], :2]
+            (tx, ty), (rx, ry) = np.round([light + 0.5 * step, light + step]).astype(int)
+            assert frame[ty, tx] > frame[ry, rx] + 15, (gaze, iris)
+
+
 def test_blink_shuts_the_eye_so_a_blink_reads_turned_or_not(
     renderer: Renderer, model: FaceModel, landmarker: FaceLandmarker
 ) -> None:
