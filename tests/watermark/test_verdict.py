@@ -35,8 +35,8 @@ def _mark(payload: Payload | None, present: bool = True) -> Detection:
     return Detection(
         present=present,
         score=9.0 if present else 1.0,
-        threshold=7.6,
-        false_positive_bound=1e-7,
+        threshold=7.4,
+        false_positive_bound=1e-6,
         key_id=payload.key_id if payload else None,
         payload=payload,
         corrected_bits=0 if payload else None,
