@@ -442,8 +442,10 @@ def search(whitened: np.ndarray, keys: Sequence[WatermarkKey], frames: int = 1) 
         placements = peaks[:DECODED_PEAKS]
         for source in placements:
             # No payload scores more here, or at any placement after this one, than this
-            # bound: one that cannot pass, or beat the best so far, is not worth decoding
-            # (unmarked frames decode nothing, well-marked ones once).
+            # bound, so where it cannot pass or beat the best so far, decoding stops
+            # (unmarked frames decode nothing, well-marked ones once). What it would decode
+            # could still score at an earlier placement; on the bench's stored half-size
+            # reads none did.
             if source.bound < (payload_threshold if read is None else read[0]):
                 break
             decoded = _CODE.decode(source.soft_bits, key.key_id)

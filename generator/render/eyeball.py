@@ -102,8 +102,9 @@ def _catchlight(
     image: np.ndarray, colour: np.ndarray, opening: np.ndarray, core: np.ndarray
 ) -> np.ndarray:
     """Where an iris's catchlight is, ``(H, W)`` bool; ``colour`` is repainted there, in
-    place, with the iris around it. A pixel's ring is included, for the catchlight's halo;
-    :func:`_over` gives those pixels only the coverage they need."""
+    place, with the iris around it. The ring of pixels around it is included where brighter
+    than that, for the catchlight's halo; :func:`_over` gives them only the coverage they
+    need."""
     inside = core & (opening >= 1.0)
     if not inside.any():
         return inside
@@ -111,12 +112,13 @@ def _catchlight(
     bright = inside & (luminance > np.median(luminance[inside]) + CATCHLIGHT_EXCESS)
     if not bright.any():
         return bright
-    light = inside & cv2.dilate(bright.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    ring = inside & cv2.dilate(bright.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     pixels = np.clip(colour * 255.0 + 0.5, 0, 255).astype(np.uint8)
-    filled = cv2.inpaint(pixels, light.astype(np.uint8), 2, cv2.INPAINT_TELEA)
-    colour[light] = filled[light] / np.float32(255.0)
+    filled = cv2.inpaint(pixels, ring.astype(np.uint8), 2, cv2.INPAINT_TELEA) / np.float32(255)
     # The halo's darker pixels stay on the iris: lifting them would carry dark spots along.
-    return light & (image.mean(axis=-1) > colour.mean(axis=-1))
+    light = ring & (luminance > filled.mean(axis=-1))
+    colour[light] = filled[light]
+    return light
 
 
 def _over(seen: np.ndarray, below: np.ndarray) -> np.ndarray:
