@@ -135,7 +135,7 @@ class PayloadCode:
         codeword's ±1 signs by those bits' rows of the systematic generator (as ±1), so a
         candidate's match to the soft bits is a sum of products of rows, weighted: every
         odd set (one or three flips) is a row times a pair of rows, every even set (none,
-        two or four) a pair times a pair, two matrix products of about 30 ms together, where
+        two or four) a pair times a pair, two matrix products of about 25 ms together, where
         re-encoding each candidate would take seconds. Order 4 reads marks order 3 misses
         after a halving and H.264 CRF 28."""
         order = np.argsort(-np.abs(soft), kind="stable")
