@@ -82,9 +82,9 @@ class PayloadCode:
     def __init__(self) -> None:
         self._bch = bchlib.BCH(t=CORRECTABLE_ERRORS, m=8)
         self.coded_bits = PAYLOAD_BITS + self._bch.ecc_bits
-        # The code is linear: row i is the codeword of the payload with only bit i set.
-        generator = np.stack([self._encode_bits(row) for row in np.eye(PAYLOAD_BITS)])
-        self._clip_rows, self._key_rows = generator[:CLIP_ID_BITS], generator[CLIP_ID_BITS:]
+        # The code is linear: row i is the codeword of the payload with only clip ID bit i set.
+        payloads = np.eye(CLIP_ID_BITS, PAYLOAD_BITS)
+        self._clip_rows = np.stack([self._encode_bits(row) for row in payloads])
         self._pairs = np.triu_indices(CLIP_ID_BITS, 1)
 
     def encode(self, payload: Payload) -> np.ndarray:
@@ -98,12 +98,12 @@ class PayloadCode:
         """
         if soft.shape != (self.coded_bits,):
             raise PayloadError(f"expected {self.coded_bits} soft bits, got shape {soft.shape}")
-        key_bits = np.unpackbits(np.frombuffer(key_id.to_bytes(2, "big"), np.uint8))
-        key_part = _encode_gf2(key_bits, self._key_rows)
+        key_part = self.encode(Payload(0, key_id))  # in every codeword that names the key
         hard = (soft < 0).astype(np.uint8)
         candidates = [self._reprocess(soft * (1.0 - 2.0 * key_part)) ^ key_part]
         corrected = self._hard_decision(hard)
-        if corrected is not None and np.array_equal(corrected[CLIP_ID_BITS:PAYLOAD_BITS], key_bits):
+        key_field = slice(CLIP_ID_BITS, PAYLOAD_BITS)
+        if corrected is not None and np.array_equal(corrected[key_field], key_part[key_field]):
             candidates.append(corrected)
         best = max(candidates, key=lambda bits: float(np.dot(1.0 - 2.0 * bits, soft)))
         payload = Payload.from_bytes(np.packbits(best[:PAYLOAD_BITS]).tobytes())
