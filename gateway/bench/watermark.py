@@ -551,7 +551,8 @@ def bench_watermark(settings: Settings, docs_dir: Path) -> Section:
             "False-positive trials: generated frames and clips left unmarked (also after CRF "
             "28), marked clips read with another key, the development portraits, 5-s "
             "segments of the real talking videos, and noise; the bound is the union over "
-            "every key, scale and shift tried (Hoeffding).",
+            "every key, scale and shift tried, of Bentkus and Dzindzalieta's tail bound for "
+            "sums of random signs.",
             *(f"False detection: {label}" for label in checks.false_clips + checks.false_frames),
             f"Whole section: {time.perf_counter() - started:.0f} s.",
         ],

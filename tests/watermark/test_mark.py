@@ -1,12 +1,21 @@
 import io
+import math
 
 import cv2
 import numpy as np
 import pytest
 from PIL import Image
+from scipy.special import ndtr
+from scipy.stats import binom
 
 from watermark import FrameError, Marker, Payload, WatermarkError, WatermarkKey, detect, embed
-from watermark.mark import MIN_PSNR_DB, SSIM_TARGET
+from watermark.mark import (
+    FALSE_POSITIVE_RATE,
+    MIN_PSNR_DB,
+    RADEMACHER_TAIL_FACTOR,
+    SSIM_TARGET,
+    union_threshold,
+)
 
 
 @pytest.fixture(scope="module")
@@ -196,3 +205,22 @@ def test_no_payload_is_believed_under_any_of_many_keys(portrait: np.ndarray) -> 
     keys = [WatermarkKey(index, bytes([index]) * 32) for index in range(24)]
     found = detect([portrait], keys)
     assert not found.present and found.payload is None
+
+
+def test_the_tail_factor_holds_for_sums_of_random_signs_and_no_smaller_one_would():
+    # Equal weights: the sum of n signs over √n, whose tail is binomial and exact.
+    for n in (1, 2, 3, 5, 10, 40, 200):
+        heads = np.arange(n + 1)
+        value = (2 * heads - n) / math.sqrt(n)
+        tail = binom.sf(heads - 1, n, 0.5)  # P(sum ≥ value)
+        assert np.all(tail <= RADEMACHER_TAIL_FACTOR * ndtr(-value) + 1e-12), n
+    # Two signs reach √2 a quarter of the time: the factor is met exactly there.
+    assert RADEMACHER_TAIL_FACTOR * ndtr(-math.sqrt(2.0)) == pytest.approx(0.25)
+
+
+@pytest.mark.parametrize("trials", [1e6, 1e6 * 2.0**64])
+def test_the_threshold_spends_half_the_rate_and_is_tighter_than_hoeffding(trials: float):
+    threshold = union_threshold(trials)
+    spent = trials * RADEMACHER_TAIL_FACTOR * ndtr(-threshold)
+    assert spent == pytest.approx(FALSE_POSITIVE_RATE / 2, rel=1e-6)
+    assert threshold < math.sqrt(2.0 * math.log(trials / (FALSE_POSITIVE_RATE / 2))) - 0.15

@@ -35,7 +35,7 @@ def _mark(payload: Payload | None, present: bool = True) -> Detection:
     return Detection(
         present=present,
         score=9.0 if present else 1.0,
-        threshold=7.4,
+        threshold=7.2,
         false_positive_bound=1e-6,
         key_id=payload.key_id if payload else None,
         payload=payload,
