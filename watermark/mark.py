@@ -77,7 +77,7 @@ TEXTURE_GAIN = 1.5
 HEADROOM_GREY_LEVELS = 6.0
 #: The stated false-positive probability of one call to :func:`detect` (one clip or image):
 #: the most the product allows. At a tenth of it the payload's threshold would rise from
-#: z 11.9 to 12.1, where 2-3 in 80 half-size copies whose payload is read right score.
+#: z 11.8 to 12.0 (one key), where some half-size copies whose payload is read right score.
 FALSE_POSITIVE_RATE = 1e-6
 #: Bentkus & Dzindzalieta (Bernoulli 21, 2015): a sum of independent random signs whose
 #: weights' squares add to at most 1 passes any x with probability at most this times the
@@ -498,7 +498,8 @@ def search(whitened: np.ndarray, keys: Sequence[WatermarkKey], frames: int = 1) 
 
 def union_threshold(trials: float) -> float:
     """The z-score that ``trials`` chances under "no mark" pass with probability at most
-    half of FALSE_POSITIVE_RATE (the union bound over :data:`RADEMACHER_TAIL_FACTOR`'s)."""
+    half of FALSE_POSITIVE_RATE: the union bound, each chance bounded by
+    :data:`RADEMACHER_TAIL_FACTOR` times the normal tail."""
     return float(-ndtri(FALSE_POSITIVE_RATE / 2 / trials / RADEMACHER_TAIL_FACTOR))
 
 
