@@ -133,15 +133,17 @@ def test_a_catchlight_trails_the_iris_by_half_its_travel(
     brightest catchlight pixel trails the iris by half its travel, instead of riding along
     with it as before."""
     cover = renderer.rig.catchlights[..., 3]
+    ys, xs = np.nonzero(cover > 0.5)
+    lights = {}
+    for iris in (anatomy.RIGHT_IRIS, anatomy.LEFT_IRIS):
+        centre = model.face.points[iris[0], :2]
+        near = np.hypot(xs - centre[0], ys - centre[1]) < 8
+        brightest = np.argmax(cover[ys[near], xs[near]])
+        lights[iris] = np.array([xs[near][brightest], ys[near][brightest]], float)
     for gaze in (-20.0, 20.0):
         frame = render(renderer, gaze_yaw=gaze).astype(float).mean(axis=-1)
         travel = renderer.landmarks(pose(gaze_yaw=gaze))[0] - model.face.points
-        for iris in (anatomy.RIGHT_IRIS, anatomy.LEFT_IRIS):
-            centre = model.face.points[iris[0], :2]
-            ys, xs = np.nonzero(cover > 0.5)
-            near = np.hypot(xs - centre[0], ys - centre[1]) < 8
-            brightest = np.argmax(cover[ys[near], xs[near]])
-            light = np.array([xs[near][brightest], ys[near][brightest]], float)
+        for iris, light in lights.items():
             step = travel[iris[0], :2]
             (tx, ty), (rx, ry) = np.round([light + 0.5 * step, light + step]).astype(int)
             assert frame[ty, tx] > frame[ry, rx] + 15, (gaze, iris)
