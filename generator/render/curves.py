@@ -48,20 +48,35 @@ class CurveFrame:
 
         Beyond the polyline's ends the end heights continue flat.
         """
+        return self.height_at(polyline, self.u)
+
+    def height_at(self, polyline: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+        """A polyline ``(B, n, 2)`` as its height ``v`` at positions ``u`` ``(B, ...)`` along
+        the axis, shaped like ``u``."""
         rel = polyline - self.origin[:, None, :]
-        normal = torch.stack([-self.axis[:, 1], self.axis[:, 0]], dim=1)
         pu = (rel * self.axis[:, None, :]).sum(-1) / self.length[:, None]
-        pv = (rel * normal[:, None, :]).sum(-1)
+        pv = (rel * self.normal[:, None, :]).sum(-1)
         pu, order = pu.sort(dim=1)
         pv = pv.gather(1, order)
         batch, count = pu.shape
-        u = self.u.reshape(batch, -1).clamp(pu[:, :1], pu[:, -1:])
-        right = torch.searchsorted(pu.contiguous(), u.contiguous()).clamp(1, count - 1)
+        along = u.reshape(batch, -1).clamp(pu[:, :1], pu[:, -1:])
+        right = torch.searchsorted(pu.contiguous(), along.contiguous()).clamp(1, count - 1)
         left = right - 1
         u0, u1 = pu.gather(1, left), pu.gather(1, right)
         v0, v1 = pv.gather(1, left), pv.gather(1, right)
-        t = ((u - u0) / (u1 - u0).clamp_min(1e-6)).clamp(0, 1)
-        return (v0 + t * (v1 - v0)).reshape(self.u.shape)
+        t = ((along - u0) / (u1 - u0).clamp_min(1e-6)).clamp(0, 1)
+        return (v0 + t * (v1 - v0)).reshape(u.shape)
+
+    @property
+    def normal(self) -> torch.Tensor:
+        """``(B, 2)`` the unit vector across the axis, towards positive ``v``."""
+        return torch.stack([-self.axis[:, 1], self.axis[:, 0]], dim=1)
+
+    def point(self, u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+        """Pixel positions ``(B, ..., 2)`` of frame coordinates ``u``, ``v`` ``(B, ...)``."""
+        shape = (len(u),) + (1,) * (u.dim() - 1) + (2,)
+        along = (u * self.length.view(shape[:-1]))[..., None] * self.axis.view(shape)
+        return self.origin.view(shape) + along + v[..., None] * self.normal.view(shape)
 
 
 def soft_between(frame: CurveFrame, top: torch.Tensor, bottom: torch.Tensor) -> torch.Tensor:

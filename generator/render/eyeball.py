@@ -3,14 +3,19 @@
 A portrait shows only the visible part of each iris and no sclera behind it. To move an iris
 the renderer needs both: the base image gets each row of the eye opening continued across the
 iris from the sclera on either side (a plain colour would show as a grey patch), and the iris
-becomes a sprite whose hidden parts (under the lids) are filled by mirroring the visible
-parts through the iris centre, so a downward look shows a round iris, not one with its top
-sliced off. Where the portrait shows the iris, the sprite is solved so that an eye at rest
-comes back as the portrait has it.
+becomes a sprite whose hidden parts (under the lids) are filled ring by ring from the visible
+iris, so a look up or down shows a round iris, not one sliced off by the lid. Where the
+portrait shows the iris, the sprite is solved so that an eye at rest comes back as the
+portrait has it.
 
 A catchlight (the light's reflection in the cornea) is lifted off the sprite into a layer of
 its own: it trails the iris by :data:`CATCHLIGHT_TRAVEL`, as a reflection in a curved cornea
 does, instead of riding on the iris like a painted spot.
+
+A photo's lens and compression spread the iris's colour a pixel or two onto the lid margins
+where the iris meets them. That spill is lifted off the base too, into a layer the renderer
+draws only while the iris is still behind those pixels: left in the base, it stayed behind as
+a dark crescent under an iris looking up.
 """
 
 from __future__ import annotations
@@ -38,6 +43,13 @@ CATCHLIGHT_TRAVEL = 0.5
 #: How much brighter than the iris's median a pixel in the iris's core must be to count as
 #: part of a catchlight (RGB mean, 0-1).
 CATCHLIGHT_EXCESS = 0.2
+#: How far past the drawn lid lines (pixels, beyond the opening's anti-aliased edge) the
+#: iris's spill onto the lid margins is lifted off; on the demo portrait the margin under
+#: the iris is darker than beside it two rows down.
+SPILL_REACH = 2.5
+#: Iris coverage below which a lid pixel's spill stays in the base (the renderer scales the
+#: spill by the coverage behind it, so it divides by the coverage at rest).
+SPILL_COVER = 0.5
 
 
 class PreparedEyes(NamedTuple):
@@ -46,6 +58,7 @@ class PreparedEyes(NamedTuple):
     base: np.ndarray
     irises: np.ndarray
     catchlights: np.ndarray
+    spill: np.ndarray
 
 
 def prepare_eyes(image: np.ndarray, points: np.ndarray) -> PreparedEyes:
@@ -56,24 +69,29 @@ def prepare_eyes(image: np.ndarray, points: np.ndarray) -> PreparedEyes:
     that the same way (``o`` the opening between the lids, ``a`` a layer's coverage). Where
     the portrait shows an iris, the layers' colours are solved from those equations, so an eye
     at rest comes back exactly as the portrait has it (with the iris's rim blended over the
-    painted sclera, it came back up to 55 grey levels off along the rim).
+    painted sclera, it came back up to 55 grey levels off along the rim). On the lids next to
+    the iris it draws ``base + (1 − o)·a·spill``, ``a`` the moved iris's coverage there.
 
     Args:
         image: ``(H, W, 3)`` float32 RGB in ``[0, 1]``.
         points: ``(478, 3)`` landmarks in pixels of ``image``.
 
     Returns:
-        ``base`` ``(H, W, 3)`` (irises replaced by sclera); ``irises`` and ``catchlights``
-        ``(H, W, 4)`` each (RGB premultiplied by coverage, and coverage; zero away from the
-        iris discs and their catchlights).
+        ``base`` ``(H, W, 3)`` (irises replaced by sclera, their spill off the lids);
+        ``irises`` and ``catchlights`` ``(H, W, 4)`` each (RGB premultiplied by coverage, and
+        coverage; zero away from the iris discs and their catchlights); ``spill``
+        ``(H, W, 3)``, signed, per unit of iris coverage (zero away from the lids' margins
+        over the irises).
     """
     base = image.copy()
     irises = np.zeros(image.shape[:2] + (4,), np.float32)
     catchlights = np.zeros_like(irises)
+    spill = np.zeros_like(image)
     height, width = image.shape[:2]
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
     for upper, lower, iris in _EYES:
-        opening = _eye_opening(points, upper, lower, (height, width))
+        lids = _EyeLids.of(points, upper, lower, (height, width))
+        opening = lids.opening()
         centre, radius = iris_circle(points, iris)
         distance = np.hypot(xs - centre[0], ys - centre[1])
         disc = distance <= radius + 1.0
@@ -95,7 +113,19 @@ def prepare_eyes(image: np.ndarray, points: np.ndarray) -> PreparedEyes:
             catchlights[light] = _over(image[light], below)
         irises[..., :3] += sprite
         irises[..., 3] = np.maximum(irises[..., 3], cover)
-    return PreparedEyes(base, irises, catchlights)
+        margin, clean = lids.margins(image, opening, centre, radius, distance)
+        margin &= cover >= SPILL_COVER
+        base[margin] = clean[margin]
+        spill[margin] = (image[margin] - clean[margin]) / cover[margin, None]
+    return PreparedEyes(base, irises, catchlights, spill)
+
+
+def _bilinear(image: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    """``image`` ``(H, W, 3)`` sampled at pixel positions ``xy`` ``(N, 2)`` → ``(N, 3)``."""
+    maps = xy.astype(np.float32).reshape(-1, 1, 2)
+    return cv2.remap(
+        image, maps[..., 0], maps[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    ).reshape(-1, 3)
 
 
 def _catchlight(
@@ -153,22 +183,75 @@ def _at_rest(
     return base, np.clip((seen - base * keep) / o, 0.0, a)
 
 
-def _eye_opening(
-    points: np.ndarray, upper: tuple[int, ...], lower: tuple[int, ...], shape: tuple[int, int]
-) -> np.ndarray:
-    """``(H, W)`` in ``[0, 1]``: the opening between an eye's lids exactly as the renderer
-    draws it (:func:`soft_between`; OpenCV's anti-aliased polygon reaches about a pixel
-    further)."""
-    height, width = shape
-    ys, xs = torch.meshgrid(
-        torch.arange(height, dtype=torch.float32),
-        torch.arange(width, dtype=torch.float32),
-        indexing="ij",
-    )
-    top = torch.as_tensor(points[list(upper), :2], dtype=torch.float32)[None]
-    bottom = torch.as_tensor(points[list(lower), :2], dtype=torch.float32)[None]
-    eye = CurveFrame.between(top[:, 0], top[:, -1], torch.stack([xs, ys], dim=-1))
-    return soft_between(eye, eye.height(top), eye.height(bottom))[0].numpy()
+class _EyeLids(NamedTuple):
+    """An eye's corner frame over every pixel and its lid polylines ``(1, n, 2)``, built as
+    the renderer builds them, so an opening here is the one it draws."""
+
+    frame: CurveFrame
+    upper: torch.Tensor
+    lower: torch.Tensor
+
+    @classmethod
+    def of(
+        cls,
+        points: np.ndarray,
+        upper: tuple[int, ...],
+        lower: tuple[int, ...],
+        shape: tuple[int, int],
+    ) -> _EyeLids:
+        height, width = shape
+        ys, xs = torch.meshgrid(
+            torch.arange(height, dtype=torch.float32),
+            torch.arange(width, dtype=torch.float32),
+            indexing="ij",
+        )
+        top = torch.as_tensor(points[list(upper), :2], dtype=torch.float32)[None]
+        bottom = torch.as_tensor(points[list(lower), :2], dtype=torch.float32)[None]
+        frame = CurveFrame.between(top[:, 0], top[:, -1], torch.stack([xs, ys], dim=-1))
+        return cls(frame, top, bottom)
+
+    def opening(self) -> np.ndarray:
+        """``(H, W)`` in ``[0, 1]``: the opening between the lids exactly as the renderer
+        draws it (:func:`soft_between`; OpenCV's anti-aliased polygon reaches about a pixel
+        further)."""
+        eye = self.frame
+        return soft_between(eye, eye.height(self.upper), eye.height(self.lower))[0].numpy()
+
+    def margins(
+        self,
+        image: np.ndarray,
+        opening: np.ndarray,
+        centre: np.ndarray,
+        radius: float,
+        distance: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The lid pixels within :data:`SPILL_REACH` of the opening over an iris, ``(H, W)``
+        bool, and their colours without the iris's spill ``(H, W, 3)``: each pixel's lid
+        margin continued from the same distance past the lid line on either side of the
+        iris (``distance`` ``(H, W)`` from the iris's centre)."""
+        eye = self.frame
+        past_lower = (eye.v - eye.height(self.lower))[0].numpy()
+        past_upper = (eye.height(self.upper) - eye.v)[0].numpy()
+        u = eye.u[0].numpy()
+        edge = 0.5  # where soft_between's anti-aliased edge ends
+        below = (past_lower >= edge) & (past_lower <= edge + SPILL_REACH)
+        above = (past_upper >= edge) & (past_upper <= edge + SPILL_REACH)
+        margin = (opening == 0) & (distance <= radius + 1.0) & (u > 0) & (u < 1) & (below | above)
+        clean = np.zeros_like(image)
+        if not margin.any():
+            return margin, clean
+        lower = torch.as_tensor(below[margin])[None]
+        past = torch.as_tensor(np.where(below, past_lower, -past_upper)[margin])[None]
+        centre_u = float((centre - eye.origin[0].numpy()) @ eye.axis[0].numpy() / eye.length)
+        side = (radius + 2.0) / float(eye.length)
+        sides = []
+        for u_side in (centre_u - side, centre_u + side):
+            at = torch.full_like(past, u_side)
+            line = torch.where(lower, eye.height_at(self.lower, at), eye.height_at(self.upper, at))
+            sides.append(_bilinear(image, eye.point(at, line + past)[0].numpy()))
+        share = np.clip((u[margin] - (centre_u - side)) / (2 * side), 0.0, 1.0)[:, None]
+        clean[margin] = sides[0] * (1 - share) + sides[1] * share
+        return margin, clean
 
 
 def _not_sclera(
@@ -217,26 +300,35 @@ def _whole_iris(
     xs: np.ndarray,
     ys: np.ndarray,
 ) -> np.ndarray:
-    """The iris disc's colours: visible pixels as they are, hidden ones mirrored from visible
-    ones (horizontally, vertically, then through the centre), else the iris's mean colour."""
-    height, width = opening.shape
-    inside = np.hypot(xs - centre[0], ys - centre[1]) <= radius + 1.0
+    """The iris disc's colours: visible pixels as they are, hidden ones the visible iris's
+    median colour at the same distance from the centre. Mirroring the visible part through
+    the centre brought the upper lid's shadow on the iris down to its bottom, where a look up
+    showed it as a dark dash; a flat mean showed as a pale band with a hard edge."""
+    distance = np.hypot(xs - centre[0], ys - centre[1])
+    inside = distance <= radius + 1.0
     visible = inside & (opening > 0.5)
     colour = np.zeros(image.shape, np.float32)
     if not visible.any():
         return colour
     colour[visible] = image[visible]
     missing = inside & ~visible
-    mean = image[visible].mean(axis=0)
-    rows, cols = np.nonzero(missing)
-    for mirror_x, mirror_y in ((True, False), (False, True), (True, True)):
-        if len(rows) == 0:
-            break
-        r = np.round(2 * centre[1] - rows).astype(int) if mirror_y else rows
-        c = np.round(2 * centre[0] - cols).astype(int) if mirror_x else cols
-        ok = (r >= 0) & (r < height) & (c >= 0) & (c < width)
-        ok[ok] &= visible[r[ok], c[ok]]
-        colour[rows[ok], cols[ok]] = image[r[ok], c[ok]]
-        rows, cols = rows[~ok], cols[~ok]
-    colour[rows, cols] = mean
+    if missing.any():
+        colour[missing] = ring_profile(image[visible], distance[visible], distance[missing])
     return colour
+
+
+def ring_profile(seen: np.ndarray, seen_at: np.ndarray, wanted_at: np.ndarray) -> np.ndarray:
+    """Colours ``(M, 3)`` at distances ``wanted_at`` from an iris's centre: the median of the
+    ``seen`` pixels ``(N, 3)`` (at distances ``seen_at``) in each one-pixel ring, interpolated
+    between rings; an iris is darker at its rim and its pupil than between."""
+    rings = np.arange(0.0, float(max(seen_at.max(), wanted_at.max())) + 1.0)
+    profile, found = [], []
+    for ring in rings:
+        near = np.abs(seen_at - ring) <= 0.75
+        if near.any():
+            profile.append(np.median(seen[near], axis=0))
+            found.append(ring)
+    profile = np.asarray(profile)
+    return np.stack(
+        [np.interp(wanted_at, found, profile[:, channel]) for channel in range(3)], axis=1
+    ).astype(np.float32)

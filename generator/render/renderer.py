@@ -108,6 +108,7 @@ class Renderer:
 
         self._irises = rgba(rig.irises, premultiplied=True)
         self._catchlights = rgba(rig.catchlights, premultiplied=True)
+        self._spill = tensor(rig.spill * 255.0).permute(2, 0, 1)[None]
         self._vertices = tensor(rig.vertices)
         self._basis = tensor(rig.basis).reshape(len(EXPRESSION_MODES), -1)
         self._lid_basis = tensor(rig.lid_basis)
@@ -303,20 +304,20 @@ class Renderer:
             opening = soft_between(eye, top, bottom)
             closing = _closing(gap, source_gap * scale)
             region = frames[:, :, y0:y1, x0:x1]
-            if bool((closing > 0).any()):
-                # Only outside the moved lids: what still shows between them stays the eye.
-                weight = closing[:, None, None, None] * (1 - opening[:, None])
-                _seal(region, self._closed_eyes, grid[:, y0:y1, x0:x1], weight)
+            box = grid[:, y0:y1, x0:x1]
             shown = opening[:, None]
             travel = motion.gaze[:, None, None, :2] * (2.0 / size)
-            for layer, share in ((self._irises, 1.0), (self._catchlights, CATCHLIGHT_TRAVEL)):
-                at = grid[:, y0:y1, x0:x1] - share * travel
-                moved = F.grid_sample(
-                    layer.expand(len(at), -1, -1, -1),
-                    at,
-                    align_corners=False,
-                    padding_mode="zeros",
-                )
+            irises, catchlights = (
+                _sample(layer, box - share * travel)
+                for layer, share in ((self._irises, 1.0), (self._catchlights, CATCHLIGHT_TRAVEL))
+            )
+            # The iris's spill onto the lids, where the moved iris is still behind them.
+            region.add_((1 - shown) * irises[:, 3:] * _sample(self._spill, box))
+            if bool((closing > 0).any()):
+                # Only outside the moved lids: what still shows between them stays the eye.
+                weight = closing[:, None, None, None] * (1 - shown)
+                _seal(region, self._closed_eyes, box, weight)
+            for moved in (irises, catchlights):
                 region.mul_(1 - shown * moved[:, 3:]).add_(shown * moved[:, :3])
             blink = motion.coefficients[:, blink_mode, None, None]
             lash = (
@@ -419,6 +420,13 @@ def _seal(
         filled.expand(len(grid), -1, -1, -1), grid, align_corners=False, padding_mode="border"
     )
     region += weight * closed[:, 3:] * (closed[:, :3] - region)
+
+
+def _sample(layer: torch.Tensor, grid: torch.Tensor) -> torch.Tensor:
+    """A layer ``(1, C, S, S)`` sampled at ``grid`` ``(B, h, w, 2)``, zero beyond its edges."""
+    return F.grid_sample(
+        layer.expand(len(grid), -1, -1, -1), grid, align_corners=False, padding_mode="zeros"
+    )
 
 
 def _lip_gap(motion: _VertexMotion, mesh: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

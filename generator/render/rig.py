@@ -63,6 +63,8 @@ class Rig:
         irises: ``(size, size, 4)`` float32, each iris as a whole disc: RGB premultiplied by
             coverage, and coverage.
         catchlights: ``(size, size, 4)`` float32, the irises' catchlights, the same way.
+        spill: ``(size, size, 3)`` float32, signed: the irises' spill onto the lids' margins
+            per unit of iris coverage behind them (taken off the base).
         vertices: ``(V, 3)`` neutral landmarks then the still anchor vertex, in pixels.
         triangles: ``(T, 3)`` vertex indices of the mesh's triangles.
         basis: ``(K, V, 3)`` expression displacements in pixels (zero on the anchor).
@@ -94,6 +96,7 @@ class Rig:
     base: np.ndarray
     irises: np.ndarray
     catchlights: np.ndarray
+    spill: np.ndarray
     vertices: np.ndarray
     triangles: np.ndarray
     basis: np.ndarray
@@ -167,6 +170,7 @@ def build_rig(model: FaceModel) -> Rig:
         base=eyes.base,
         irises=eyes.irises,
         catchlights=eyes.catchlights,
+        spill=eyes.spill,
         vertices=vertices.astype(np.float32),
         triangles=triangles,
         basis=basis,

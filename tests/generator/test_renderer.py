@@ -11,6 +11,7 @@ from generator import FaceLandmarker, GeneratorError, anatomy
 from generator.face_model import FaceModel
 from generator.motion import MotionSequence
 from generator.pipeline import resolve_device
+from generator.regions import iris_circle
 from generator.render.renderer import Renderer
 
 
@@ -147,6 +148,44 @@ def test_a_catchlight_trails_the_iris_by_half_its_travel(
             step = travel[iris[0], :2]
             (tx, ty), (rx, ry) = np.round([light + 0.5 * step, light + step]).astype(int)
             assert frame[ty, tx] > frame[ry, rx] + 15, (gaze, iris)
+
+
+def test_an_iris_looking_up_takes_its_spill_off_the_lower_lid(
+    renderer: Renderer, model: FaceModel
+) -> None:
+    """The demo portrait's left iris darkens the lid margin under it (the photo's blur); a
+    look up takes that along, where it stayed behind as a dark crescent (148 against 162
+    beside the iris, 1.5 px below the lid line)."""
+
+    def under_and_beside(
+        frame: np.ndarray, lid: np.ndarray, iris: tuple[int, ...]
+    ) -> tuple[float, float]:
+        """The lid margin's grey level under the iris's rest place and beside it."""
+        centre, radius = iris_circle(model.face.points, iris)
+        order = np.argsort(lid[:, 0])
+
+        def margin(xs: np.ndarray) -> float:
+            ys = np.interp(xs, lid[order, 0], lid[order, 1]) + 1.5
+            return float(np.mean(frame[np.round(ys).astype(int), np.round(xs).astype(int)]))
+
+        under = centre[0] + np.arange(-radius / 2, radius / 2 + 0.1)
+        beside = centre[0] + np.concatenate(
+            [np.arange(-radius - 4, -radius - 1), np.arange(radius + 1, radius + 4)]
+        )
+        return margin(under), margin(beside)
+
+    for pitch in (0.0, 12.0):
+        frame = render(renderer, gaze_pitch=pitch).astype(float).mean(axis=-1)
+        points = renderer.landmarks(pose(gaze_pitch=pitch))[0]
+        for lower, iris in (
+            (anatomy.RIGHT_EYE_LOWER, anatomy.RIGHT_IRIS),
+            (anatomy.LEFT_EYE_LOWER, anatomy.LEFT_IRIS),
+        ):
+            under, beside = under_and_beside(frame, points[list(lower), :2], iris)
+            if pitch == 0.0 and iris == anatomy.LEFT_IRIS:
+                assert under < beside - 5  # the portrait's own spill
+            elif pitch > 0.0:
+                assert under > beside - 4, iris
 
 
 def test_blink_shuts_the_eye_so_a_blink_reads_turned_or_not(
