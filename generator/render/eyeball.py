@@ -47,6 +47,10 @@ CATCHLIGHT_EXCESS = 0.2
 #: iris's spill onto the lid margins is lifted off; on the demo portrait the margin under
 #: the iris is darker than beside it two rows down.
 SPILL_REACH = 2.5
+#: Where a shut eye's skin comes from: this many pixels above the upper lid's line (its own
+#: skin, above the lashes), the median over the span. Inpainted from all round, the lower
+#: lid's lighter skin left a pale strip above the lash line that looked like a slit of eye.
+SHUT_SKIN_ABOVE = (4.0, 7.0)
 #: Iris coverage below which a lid pixel's spill stays in the base (the renderer scales the
 #: spill by the coverage behind it, so it divides by the coverage at rest).
 SPILL_COVER = 0.5
@@ -181,6 +185,36 @@ def _at_rest(
     most = np.divide(room, cost, out=np.full_like(cost, np.inf), where=cost > 1e-6)
     base = seen + np.minimum(fill, most.min(axis=1, keepdims=True)) * towards
     return base, np.clip((seen - base * keep) / o, 0.0, a)
+
+
+def lid_skin_over(filled: np.ndarray, base: np.ndarray, points: np.ndarray) -> None:
+    """Cover each eye's opening in ``filled`` (``(H, W, 4)``, the base inpainted over the
+    eyes, RGB in place) with its upper lid's skin, as a shut eye is: each column gets the
+    skin :data:`SHUT_SKIN_ABOVE` the upper lid there, fading into the inpainting over a
+    pixel at the lower lid and over three pixels past the corners."""
+    shape = base.shape[:2]
+    for upper, lower, _ in _EYES:
+        lids = _EyeLids.of(points, upper, lower, shape)
+        eye = lids.frame
+        u, v = eye.u[0].numpy(), eye.v[0].numpy()
+        length = float(eye.length)
+        along = np.clip((np.minimum(u, 1 - u) * length + 2.0) / 3.0, 0.0, 1.0)
+        weight = along * np.clip(eye.height(lids.lower)[0].numpy() - 0.5 - v, 0.0, 1.0)
+        weight *= filled[..., 3] > 0
+        region = weight > 0
+        if not region.any():
+            continue
+        at = torch.as_tensor(u[region])[None]
+        line = eye.height_at(lids.upper, at)
+        skin = np.median(
+            [
+                _bilinear(base, eye.point(at, line - above)[0].numpy())
+                for above in np.arange(SHUT_SKIN_ABOVE[0], SHUT_SKIN_ABOVE[1] + 0.25, 0.5)
+            ],
+            axis=0,
+        )
+        share = weight[region, None]
+        filled[region, :3] = filled[region, :3] * (1 - share) + skin * share
 
 
 class _EyeLids(NamedTuple):

@@ -27,7 +27,7 @@ from generator import anatomy
 from generator.face_model import FaceModel
 from generator.regions import iris_circle
 from generator.render.basis import EYEBALL_PER_IRIS, FaceFrame, expression_basis, gaze_lid_basis
-from generator.render.eyeball import prepare_eyes
+from generator.render.eyeball import lid_skin_over, prepare_eyes
 
 #: How far outside the face oval the expression field fades to nothing, in face units
 #: (inter-iris distances).
@@ -87,8 +87,8 @@ class Rig:
         closed_mouth: ``(size, size, 4)`` float32 when the mouth is open: the base with the
             opening between the lips filled in from them (RGB), and where (coverage), for
             lips pressed shut; None otherwise.
-        closed_eyes: ``(size, size, 4)`` float32, the base with each eye's opening filled
-            in from the lids around it (RGB), and where (coverage), for shut lids.
+        closed_eyes: ``(size, size, 4)`` float32, the base with each eye's opening covered
+            by its upper lid's skin (RGB), and where (coverage), for shut lids.
         colours: mouth interior colours.
     """
 
@@ -188,7 +188,7 @@ def build_rig(model: FaceModel) -> Rig:
         mouth_open=mouth_open,
         teeth_split=teeth_split(model.image, points) if mouth_open else 1.0,
         closed_mouth=_filled_in(eyes.base, model.masks.mouth_interior) if mouth_open else None,
-        closed_eyes=_filled_in(eyes.base, model.masks.eyes, rim=3),
+        closed_eyes=_shut_eyes(eyes.base, model),
         colours=_mouth_colours(model),
     )
 
@@ -362,6 +362,14 @@ def _filled_in(base: np.ndarray, opening: np.ndarray, rim: int = 2) -> np.ndarra
     filled = cv2.inpaint(pixels, grown, 4, cv2.INPAINT_TELEA).astype(np.float32) / 255.0
     cover = cv2.GaussianBlur(grown.astype(np.float32), (0, 0), 1.0)[..., None]
     return np.concatenate([filled, cover], axis=2).astype(np.float32)
+
+
+def _shut_eyes(base: np.ndarray, model: FaceModel) -> np.ndarray:
+    """The base with each eye's opening covered by its upper lid's skin, and where (for
+    :attr:`Rig.closed_eyes`)."""
+    shut = _filled_in(base, model.masks.eyes, rim=3)
+    lid_skin_over(shut, base, model.face.points)
+    return shut
 
 
 def _mouth_colours(model: FaceModel) -> MouthColours:

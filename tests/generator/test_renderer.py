@@ -201,6 +201,25 @@ def test_blink_shuts_the_eye_so_a_blink_reads_turned_or_not(
         assert (found["eyeBlinkLeft"] + found["eyeBlinkRight"]) / 2 > rest + 0.3, yaw
 
 
+def test_a_shut_eye_is_covered_by_its_upper_lids_skin(renderer: Renderer) -> None:
+    """Inpainted from all round, a shut eye showed the lower lid's lighter skin as a pale
+    strip just above the lash line (up to 29 grey levels over the lid's skin above it)."""
+    shut = pose(blink_left=1.0, blink_right=1.0)
+    frame = renderer.render(shut)[0].numpy().astype(float).mean(axis=-1)
+    points = renderer.landmarks(shut)[0]
+    for upper in (anatomy.RIGHT_EYE_UPPER, anatomy.LEFT_EYE_UPPER):
+        lid = points[list(upper), :2]
+        order = np.argsort(lid[:, 0])
+        first, last = lid[order[0], 0], lid[order[-1], 0]
+        xs = np.linspace(first + 0.2 * (last - first), last - 0.2 * (last - first), 20)
+        line = np.interp(xs, lid[order, 0], lid[order, 1])
+        columns = np.round(xs).astype(int)
+        above = {
+            rows: frame[np.round(line - rows).astype(int), columns].mean() for rows in (2, 3, 4, 6)
+        }
+        assert max(above[2], above[3], above[4]) < above[6] + 6, upper
+
+
 def test_a_missing_gpu_is_a_clear_error() -> None:
     if torch.cuda.is_available():
         pytest.skip("this machine has a GPU")
