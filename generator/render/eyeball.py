@@ -16,6 +16,8 @@ A photo's lens and compression spread the iris's colour a pixel or two onto the 
 where the iris meets them. That spill is lifted off the base too, into a layer the renderer
 draws only while the iris is still behind those pixels: left in the base, it stayed behind as
 a dark crescent under an iris looking up.
+
+For blinks, :func:`lid_skin_over` covers a shut eye with its upper lid's own skin.
 """
 
 from __future__ import annotations
@@ -47,13 +49,13 @@ CATCHLIGHT_EXCESS = 0.2
 #: iris's spill onto the lid margins is lifted off; on the demo portrait the margin under
 #: the iris is darker than beside it two rows down.
 SPILL_REACH = 2.5
+#: Iris coverage below which a lid pixel's spill stays in the base (the renderer scales the
+#: spill by the coverage behind it, so it divides by the coverage at rest).
+SPILL_COVER = 0.5
 #: Where a shut eye's skin comes from: this many pixels above the upper lid's line (its own
 #: skin, above the lashes), the median over the span. Inpainted from all round, the lower
 #: lid's lighter skin left a pale strip above the lash line that looked like a slit of eye.
 SHUT_SKIN_ABOVE = (4.0, 7.0)
-#: Iris coverage below which a lid pixel's spill stays in the base (the renderer scales the
-#: spill by the coverage behind it, so it divides by the coverage at rest).
-SPILL_COVER = 0.5
 
 
 class PreparedEyes(NamedTuple):
