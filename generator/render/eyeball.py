@@ -119,6 +119,8 @@ def prepare_eyes(image: np.ndarray, points: np.ndarray) -> PreparedEyes:
             catchlights[light] = _over(image[light], below)
         irises[..., :3] += sprite
         irises[..., 3] = np.maximum(irises[..., 3], cover)
+        if not (shown & (opening > 0.5)).any():
+            continue  # an eye shut in the portrait shows no iris to spill onto its lids
         margin, clean = lids.margins(image, opening, centre, radius, distance)
         margin &= cover >= SPILL_COVER
         base[margin] = clean[margin]
