@@ -280,8 +280,9 @@ class _EyeLids(NamedTuple):
             return margin, clean
         lower = torch.as_tensor(below[margin])[None]
         past = torch.as_tensor(np.where(below, past_lower, -past_upper)[margin])[None]
-        centre_u = float((centre - eye.origin[0].numpy()) @ eye.axis[0].numpy() / eye.length)
-        side = (radius + 2.0) / float(eye.length)
+        length = float(eye.length)
+        centre_u = float((centre - eye.origin[0].numpy()) @ eye.axis[0].numpy()) / length
+        side = (radius + 2.0) / length
         sides = []
         for u_side in (centre_u - side, centre_u + side):
             at = torch.full_like(past, u_side)
